@@ -1,0 +1,219 @@
+"""The `rr-tui` command line: `serve` runs the reference backend, `demo` shows the product."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rr_tui import __version__
+
+if TYPE_CHECKING:
+    from rr_tui.server.auth import Users
+    from rr_tui.server.schema import SqliteSync
+
+
+def default_db_path() -> Path:
+    """Where `rr-tui serve` keeps its database unless told otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rr-tui" / "server.db"
+
+
+def _db_url(value: str) -> str:
+    if "://" in value:
+        return value
+    path = Path(value).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of events per minute"
+        ) from None
+    if not 0 < rate <= 6000:
+        raise argparse.ArgumentTypeError("the rate must be above 0 and at most 6000 per minute")
+    return rate
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every `rr-tui` command."""
+    parser = argparse.ArgumentParser(
+        prog="rr-tui",
+        description="A terminal dashboard for Trust & Safety Rapid Response teams.",
+    )
+    parser.add_argument("--version", action="version", version=f"rr-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference incident backend (rr HTTP API v1)",
+        description="Run the reference incident backend: the rr HTTP API v1 over a SQL store.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8765, help="port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--db",
+        default=str(default_db_path()),
+        help="SQLite file, or a SQLAlchemy URL such as postgresql://... (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--seed", action="store_true", help="load the demo data set into an empty database"
+    )
+    serve.add_argument(
+        "--simulate",
+        type=_rate,
+        metavar="RATE",
+        help="simulate live traffic at RATE events per minute",
+    )
+    serve.add_argument("--users", type=Path, metavar="FILE", help="users and tokens (TOML)")
+    serve.add_argument(
+        "--token",
+        help="fix the demo-lead user's token (for scripts); ignored with --users",
+    )
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the product on a throw-away demo backend",
+        description="Start the reference backend with demo data and live traffic on loopback.",
+    )
+    demo.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    demo.add_argument(
+        "--simulate", type=_rate, default=12.0, metavar="RATE", help="events per minute"
+    )
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rr-tui` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return 0
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from rr_tui.server.auth import UsersFileError, demo_users, load_users
+
+    if args.users:
+        try:
+            users = load_users(args.users)
+        except UsersFileError as error:
+            print(f"rr-tui serve: {error}", file=sys.stderr)
+            return 2
+        tokens: dict[str, str] = {}
+    else:
+        users, tokens = demo_users(args.token)
+    return _run_server(
+        url=_db_url(args.db),
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        simulate=args.simulate,
+        users=users,
+        tokens=tokens,
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from rr_tui.server.auth import demo_users
+
+    users, tokens = demo_users()
+    with tempfile.TemporaryDirectory(prefix="rr-demo-") as tmp:
+        return _run_server(
+            url=f"sqlite:///{Path(tmp) / 'demo.db'}",
+            host="127.0.0.1",
+            port=args.port,
+            seed=True,
+            simulate=args.simulate,
+            users=users,
+            tokens=tokens,
+            sqlite_sync="normal",
+        )
+
+
+def _run_server(
+    *,
+    url: str,
+    host: str,
+    port: int,
+    seed: bool,
+    simulate: float | None,
+    users: Users,
+    tokens: dict[str, str],
+    sqlite_sync: SqliteSync = "full",
+) -> int:
+    import uvicorn
+
+    from rr_tui.server.api import create_app
+    from rr_tui.server.runner import bind
+    from rr_tui.server.seed import seed_demo
+    from rr_tui.server.simulator import Simulator
+    from rr_tui.server.store import Store
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    store = Store.open(url, sqlite_sync=sqlite_sync)
+    if seed:
+        added = seed_demo(store)
+        print(
+            f"seeded {added} demo incidents" if added else "database already has data: not seeded"
+        )
+    background: Callable[[], AsyncIterator[None]] | None = None
+    if simulate:
+        background = Simulator(store, simulate, rng=random.Random()).run
+    app = create_app(store, users, background=background)
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        print(f"rr-tui serve: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        return 1
+    actual_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{actual_port}"
+    print(f"rr incident API {__version__} at {base}/api/v1  (store: {_redact(url)})")
+    if tokens:
+        print("tokens (shown once, never logged):")
+        for name, token in tokens.items():
+            print(f"  {name:<14} {token}")
+        example = next(iter(tokens.values()))
+        print(f'try: curl -H "Authorization: Bearer {example}" {base}/api/v1/incidents')
+    if simulate:
+        print(f"simulating {simulate:g} events per minute")
+    sys.stdout.flush()
+    config = uvicorn.Config(app, log_level="info", access_log=True, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])
+    store.close()
+    return 0
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, for printing."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -1,0 +1,180 @@
+"""The reference server's SQL schema (SQLAlchemy Core) and engine set-up.
+
+SQLite is the default and runs in WAL mode so pollers read while a writer
+writes. `synchronous` is FULL by default: a change the server has answered 2xx
+for survives a crash of the process *and* of the machine. NORMAL is offered for
+throw-away databases (tests, benchmarks), where losing the last transactions on
+power loss does not matter. Any other SQLAlchemy URL (PostgreSQL) is used as is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+SqliteSync = Literal["full", "normal"]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime stored as fixed-width ISO 8601 text.
+
+    Fixed width keeps the text order equal to the time order on every database.
+    """
+
+    impl = String(27)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime reached the database")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+"""`change_seq`: the last change number; `incident_no`: the last incident number.
+
+Writers bump `change_seq` with an UPDATE inside their transaction, which
+serialises them on that row, so change numbers become visible in commit order
+and a poller's cursor never skips a change committed late.
+"""
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+"""`epoch`: a random id made with the database, so cursors from another database are detected."""
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(4), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("category", String(48), nullable=False),
+    Column("region", String(2), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("assignee", String(64)),
+    Column("escalated_to", JSON, nullable=False),
+    Column("sensitive", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("acknowledged_at", UtcDateTime),
+    Column("resolved_at", UtcDateTime),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("links", JSON, nullable=False),
+    Column("change_seq", Integer, nullable=False),
+    Index("ix_incidents_change_seq", "change_seq", unique=True),
+    Index("ix_incidents_status", "status"),
+)
+
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_timeline_incident", "incident_id", "seq"),
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False, index=True),
+    Column("targets", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("doc", JSON, nullable=False),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+"""Keys are scoped to the user who sent them, so two clients cannot collide."""
+
+WRITE = "rr_write"
+"""Execution option that marks a connection's transaction as a write (BEGIN IMMEDIATE on SQLite)."""
+
+
+def make_engine(url: str, *, sqlite_sync: SqliteSync = "full") -> Engine:
+    """An engine for `url` with the pragmas and transaction handling the store relies on."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine, sqlite_sync)
+    return engine
+
+
+def _tune_sqlite(engine: Engine, sqlite_sync: SqliteSync) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, which would
+        # otherwise begin only at the first write: reads then see one snapshot
+        # (a page and its cursor agree) and writes begin IMMEDIATE, so two
+        # writers queue on the lock instead of failing mid-transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={sqlite_sync.upper()}")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

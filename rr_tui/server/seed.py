@@ -1,0 +1,65 @@
+"""Fill a store with the demo data set, or with many incidents for benchmarks.
+
+Seeding writes through `Tx` like every other change, with back-dated times, so
+seeded incidents carry the same timeline a real one would.
+"""
+
+from __future__ import annotations
+
+import random
+
+from rr_tui.models import EscalationCreate, IncidentPatch, Status
+from rr_tui.server import seed_data
+from rr_tui.server.simulator import SIMULATOR
+from rr_tui.server.store import Actor, Store
+
+
+def seed_demo(store: Store, rng: random.Random | None = None) -> int:
+    """Load the demo directory and incidents if the store has none; returns incidents added."""
+    rng = rng or random.Random(2041)
+    contacts, _ = store.contacts()
+    if not contacts:
+        store.replace_contacts(seed_data.demo_contacts())
+    if store.count(open_only=False):
+        return 0
+    seeds = sorted(seed_data.demo_incidents(rng), key=lambda s: s.created_ago, reverse=True)
+    now = store.clock()
+    with store.write() as tx:
+        for seed in seeds:
+            opened = now - seed.created_ago
+            incident = tx.create(seed.create, SIMULATOR, created_at=opened)
+            # Spread the follow-ups over the incident's life so far.
+            steps = len(seed.severity_changes) + len(seed.notes) + 2
+            tick = seed.created_ago / (steps + 1)
+            at = opened
+            for severity in seed.severity_changes:
+                at += tick
+                raised = severity.rank < incident.severity.rank
+                body = IncidentPatch(severity=severity, reason=seed_data.random_reason(rng, raised))
+                incident = tx.patch(incident.id, body, SIMULATOR, incident.version, at=at)
+            if seed.status is not Status.NEW:
+                at += tick
+                actor = Actor(seed.assignee, SIMULATOR.role) if seed.assignee else SIMULATOR
+                body = IncidentPatch(status=Status.ACKNOWLEDGED, assignee=seed.assignee)
+                incident = tx.patch(incident.id, body, actor, incident.version, at=at)
+                if seed.escalate_to:
+                    at += tick
+                    note = seed_data.random_note(rng, incident.category)
+                    escalation = EscalationCreate(targets=list(seed.escalate_to), note=note)
+                    incident = tx.escalate(incident.id, escalation, actor, at=at).incident
+            for text in seed.notes:
+                at += tick
+                incident = tx.add_note(incident.id, text, SIMULATOR, at=at).incident
+            if seed.status not in (Status.NEW, Status.ACKNOWLEDGED, incident.status):
+                at += tick
+                body = IncidentPatch(status=seed.status, reason="closed out at handover")
+                incident = tx.patch(incident.id, body, SIMULATOR, incident.version, at=at)
+    return len(seeds)
+
+
+def seed_bulk(store: Store, count: int, rng: random.Random | None = None) -> None:
+    """Add `count` random open incidents in one transaction (benchmarks, load tests)."""
+    rng = rng or random.Random(7)
+    with store.write() as tx:
+        for _ in range(count):
+            tx.create(seed_data.random_incident(rng), SIMULATOR)
