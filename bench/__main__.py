@@ -1,0 +1,31 @@
+"""`make bench`: run every benchmark of the project and write bench/results.json."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import figures, poll_server
+
+BENCHMARKS = {
+    "poll_server": poll_server.run,
+}
+
+
+def main(argv: list[str]) -> int:
+    """Run the named benchmarks (all by default), print and save their figures."""
+    chosen = argv or list(BENCHMARKS)
+    results: list[figures.Figure] = []
+    for name in chosen:
+        print(f"running {name} ...", flush=True)
+        results.extend(BENCHMARKS[name]())
+    width = max(len(f.name) for f in results)
+    for figure in results:
+        ratio = f"  ({figure.ratio:.1f}x {figure.baseline})" if figure.ratio else ""
+        print(f"{figure.name:<{width}}  {figure.value:>12,.1f} {figure.unit}{ratio}")
+    path = figures.write(results)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
