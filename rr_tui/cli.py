@@ -12,17 +12,18 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rr_tui import __version__
+from rr_tui import __version__, locations
+from rr_tui.options import DashboardOptions
 
 if TYPE_CHECKING:
+    from rr_tui.backends.rr_http import RrHttpBackend
     from rr_tui.server.auth import Users
     from rr_tui.server.schema import SqliteSync
 
 
 def default_db_path() -> Path:
     """Where `rr-tui serve` keeps its database unless told otherwise."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "rr-tui" / "server.db"
+    return locations.data_dir() / "server.db"
 
 
 def _db_url(value: str) -> str:
@@ -52,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal dashboard for Trust & Safety Rapid Response teams.",
     )
     parser.add_argument("--version", action="version", version=f"rr-tui {__version__}")
+    parser.add_argument("--url", help="an rr API server to open the dashboard on")
+    parser.add_argument(
+        "--token",
+        help="its bearer token (default: $RR_TUI_TOKEN; prefer that: flags show in ps)",
+    )
+    parser.add_argument(
+        "--reveal-sensitive",
+        action="store_true",
+        help="show sensitive titles unmasked by default",
+    )
+    parser.set_defaults(run=_dashboard)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser(
@@ -91,12 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="run the product on a throw-away demo backend",
-        description="Start the reference backend with demo data and live traffic on loopback.",
+        help="the dashboard on a throw-away demo backend",
+        description=(
+            "Start the reference backend in-process on a free loopback port, with demo data "
+            "and live traffic, and open the dashboard on it over real HTTP."
+        ),
     )
-    demo.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     demo.add_argument(
-        "--simulate", type=_rate, default=12.0, metavar="RATE", help="events per minute"
+        "--simulate", type=_rate, default=20.0, metavar="RATE", help="events per minute"
+    )
+    demo.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="run only the demo backend and print its URL and tokens",
     )
     demo.set_defaults(run=_demo)
     return parser
@@ -106,10 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rr-tui` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
-    if run is None:
-        parser.print_help()
-        return 0
+    run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
     except KeyboardInterrupt:
@@ -140,21 +156,80 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    url = args.url
+    token = args.token or os.environ.get("RR_TUI_TOKEN")
+    if not url:
+        print(
+            "rr-tui: no backend to open. Try `rr-tui demo`, or "
+            "`rr-tui --url http://HOST:PORT` with the token in $RR_TUI_TOKEN.",
+            file=sys.stderr,
+        )
+        return 2
+    if not token:
+        print("rr-tui: no token: set $RR_TUI_TOKEN or pass --token", file=sys.stderr)
+        return 2
+    from rr_tui.backends.rr_http import RrHttpBackend
+
+    options = DashboardOptions(reveal_sensitive=args.reveal_sensitive)
+    return _run_dashboard(RrHttpBackend(url, token), options)
+
+
+def _run_dashboard(backend: RrHttpBackend, options: DashboardOptions) -> int:
+    from rr_tui.app import RrApp
+
+    _log_to_file()
+    RrApp(backend, options, contacts_cache=locations.contacts_cache()).run()
+    return 0
+
+
+def _log_to_file() -> None:
+    """The dashboard owns the terminal: its log goes to a file in the state directory."""
+    path = locations.state_dir() / "rr-tui.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=path,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     from rr_tui.server.auth import demo_users
 
     users, tokens = demo_users()
     with tempfile.TemporaryDirectory(prefix="rr-demo-") as tmp:
-        return _run_server(
-            url=f"sqlite:///{Path(tmp) / 'demo.db'}",
-            host="127.0.0.1",
-            port=args.port,
-            seed=True,
-            simulate=args.simulate,
-            users=users,
-            tokens=tokens,
-            sqlite_sync="normal",
-        )
+        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
+        if args.serve_only:
+            return _run_server(
+                url=url,
+                host="127.0.0.1",
+                port=0,
+                seed=True,
+                simulate=args.simulate,
+                users=users,
+                tokens=tokens,
+                sqlite_sync="normal",
+            )
+        return _run_demo_dashboard(url, args.simulate, users, tokens["demo-lead"])
+
+
+def _run_demo_dashboard(url: str, simulate: float, users: Users, token: str) -> int:
+    from rr_tui.backends.rr_http import RrHttpBackend
+    from rr_tui.server.api import create_app
+    from rr_tui.server.runner import ServerThread
+    from rr_tui.server.seed import seed_demo
+    from rr_tui.server.simulator import Simulator
+    from rr_tui.server.store import Store
+
+    store = Store.open(url, sqlite_sync="normal")
+    seed_demo(store)
+    app = create_app(store, users, background=Simulator(store, simulate).run)
+    with ServerThread(app) as server:
+        options = DashboardOptions(title="RR · APAC demo")
+        code = _run_dashboard(RrHttpBackend(server.url, token), options)
+    store.close()
+    return code
 
 
 def _run_server(

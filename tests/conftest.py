@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from textual.pilot import Pilot
 
+from rr_tui.app import RrApp
+from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import API_PREFIX, Role
+from rr_tui.options import DashboardOptions
 from rr_tui.server import seed_data
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import User, Users, digest
 from rr_tui.server.runner import ServerThread
+from rr_tui.server.seed import seed_demo
 from rr_tui.server.store import Store
 
 LEAD = "lead-token-000000000001"
@@ -76,3 +83,80 @@ def analyst(server: RunningServer) -> Iterator[httpx.Client]:
     """A client holding an analyst's token."""
     with server.client(ANALYST) as client:
         yield client
+
+
+# --- the dashboard against a seeded server with a frozen clock ----------------------
+
+SHIFT_START = datetime(2026, 11, 24, 6, 32, tzinfo=UTC)
+"""A Tuesday: 14:32 in Singapore, the middle of an APAC shift."""
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, now: datetime = SHIFT_START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A frozen clock at SHIFT_START, shared by server and dashboard."""
+    return FakeClock()
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, clock: FakeClock) -> Iterator[RunningServer]:
+    """The reference server with the demo data set, seeded at a frozen time."""
+    store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}", sqlite_sync="normal", clock=clock)
+    seed_demo(store, random.Random(2041))
+    with ServerThread(create_app(store, TEST_USERS)) as thread:
+        yield RunningServer(thread.url, store)
+    store.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the developer's own config, cache and state."""
+    monkeypatch.setenv("RR_TUI_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("RR_TUI_TOKEN", raising=False)
+
+
+def make_app(
+    url: str,
+    clock: FakeClock,
+    *,
+    token: str = LEAD,
+    options: DashboardOptions | None = None,
+    cache: Path | None = None,
+) -> RrApp:
+    """A dashboard on `url` that polls only when a test says so."""
+    backend = RrHttpBackend(url, token, name="rr test", timeout=2.0)
+    return RrApp(
+        backend,
+        options or DashboardOptions(title="RR · APAC shift"),
+        clock=clock,
+        contacts_cache=cache,
+        rng=random.Random(7),
+        auto_poll=False,
+    )
+
+
+async def settle(app: RrApp, pilot: Pilot[None]) -> None:
+    """Wait for every worker (poll, timeline, contacts) and the repaint after them."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def poll_now(app: RrApp, pilot: Pilot[None]) -> None:
+    """Run one poll and wait for everything it set off."""
+    app.poll()
+    await settle(app, pilot)

@@ -106,7 +106,7 @@ def test_intake_creates_an_incident_with_sla_and_timeline(lead: httpx.Client) ->
     assert incident.id == "RR-1001"
     assert incident.status == "new"
     assert incident.version == 1
-    assert (incident.due_at - incident.created_at).total_seconds() == 3600
+    assert (incident.due_at - incident.created_at).total_seconds() == 2 * 3600
     [event] = timeline(lead, incident.id)
     assert event["kind"] == "created"
     assert event["actor"] == "lee.lead"

@@ -7,6 +7,8 @@ seeded incidents carry the same timeline a real one would.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from datetime import timedelta
 
 from rr_tui.models import EscalationCreate, IncidentPatch, Status
 from rr_tui.server import seed_data
@@ -22,7 +24,11 @@ def seed_demo(store: Store, rng: random.Random | None = None) -> int:
         store.replace_contacts(seed_data.demo_contacts())
     if store.count(open_only=False):
         return 0
-    seeds = sorted(seed_data.demo_incidents(rng), key=lambda s: s.created_ago, reverse=True)
+    seeds = sorted(
+        (_within_sla(seed, store, rng) for seed in seed_data.demo_incidents(rng)),
+        key=lambda s: s.created_ago,
+        reverse=True,
+    )
     now = store.clock()
     with store.write() as tx:
         for seed in seeds:
@@ -55,6 +61,17 @@ def seed_demo(store: Store, rng: random.Random | None = None) -> int:
                 body = IncidentPatch(status=seed.status, reason="closed out at handover")
                 incident = tx.patch(incident.id, body, SIMULATOR, incident.version, at=at)
     return len(seeds)
+
+
+def _within_sla(
+    seed: seed_data.SeedIncident, store: Store, rng: random.Random
+) -> seed_data.SeedIncident:
+    """Open incidents still being worked are mostly inside their SLA, as on a healthy shift."""
+    if seed.status not in (Status.NEW, Status.ACKNOWLEDGED, Status.ESCALATED):
+        return seed
+    final = seed.severity_changes[-1] if seed.severity_changes else seed.create.severity
+    budget = store.sla[final] * rng.uniform(0.15, 1.25)
+    return replace(seed, created_ago=max(min(seed.created_ago, budget), timedelta(minutes=2)))
 
 
 def seed_bulk(store: Store, count: int, rng: random.Random | None = None) -> None:

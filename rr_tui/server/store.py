@@ -57,13 +57,13 @@ from rr_tui.server.errors import ApiError, Forbidden, NotFound, Unprocessable, V
 Clock = Callable[[], datetime]
 
 DEFAULT_SLA: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=15),
-    Severity.SEV1: timedelta(hours=1),
-    Severity.SEV2: timedelta(hours=4),
+    Severity.SEV0: timedelta(minutes=30),
+    Severity.SEV1: timedelta(hours=2),
+    Severity.SEV2: timedelta(hours=8),
     Severity.SEV3: timedelta(hours=24),
     Severity.SEV4: timedelta(hours=72),
 }
-"""Time from creation to SLA breach, by severity."""
+"""Time from creation to mitigation before the SLA is breached, by severity."""
 
 IDEMPOTENCY_TTL = timedelta(days=7)
 """Idempotency keys older than this are forgotten when the store opens."""

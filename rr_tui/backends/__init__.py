@@ -1,0 +1,28 @@
+"""Incident backends behind one async protocol, so the dashboard never knows which it talks to.
+
+Layer rule: nothing here imports Textual.
+"""
+
+from rr_tui.backends.base import (
+    Backend,
+    BackendError,
+    ChangeSet,
+    Conflict,
+    NotAllowed,
+    NotFoundError,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "ChangeSet",
+    "Conflict",
+    "NotAllowed",
+    "NotFoundError",
+    "Rejected",
+    "Unauthorized",
+    "Unavailable",
+]

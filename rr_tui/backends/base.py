@@ -1,0 +1,126 @@
+"""The Backend protocol and the errors every adapter raises.
+
+Adapters turn whatever their service says into these few errors, so the sync
+layer can decide once what is worth a retry (`Unavailable`) and what is an
+answer (`Rejected` and its kinds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from rr_tui.models import (
+    Contact,
+    EscalationCreate,
+    EscalationResult,
+    Incident,
+    IncidentPatch,
+    Me,
+    NoteResult,
+    TimelineEvent,
+)
+
+
+class BackendError(Exception):
+    """Something went wrong talking to the backend; `message` is fit for a status bar."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unavailable(BackendError):
+    """The backend could not be reached or failed (timeout, refused, 5xx, 429, garbage)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Rejected(BackendError):
+    """The backend understood the request and said no."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "rejected") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class Unauthorized(Rejected):
+    """The token is missing or not valid."""
+
+
+class NotAllowed(Rejected):
+    """This user's role may not do that."""
+
+
+class NotFoundError(Rejected):
+    """No such incident."""
+
+
+class Conflict(Rejected):
+    """The incident changed since the version the change was made against."""
+
+    def __init__(self, message: str, current: Incident) -> None:
+        super().__init__(message, 409, "version_conflict")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one poll brought: incidents changed since the cursor, or a full snapshot."""
+
+    items: list[Incident]
+    cursor: str | None
+    reset: bool = False
+    """The items are everything there is: drop what you hold first."""
+    server_time: datetime | None = None
+    not_modified: bool = False
+    """The backend said nothing changed (e.g. HTTP 304)."""
+    skipped: list[str] = field(default_factory=list)
+    """Records that broke the schema and were left out, each described in a line."""
+
+
+class Backend(Protocol):
+    """An incident backend the dashboard can poll and act on."""
+
+    name: str
+    """A short label for the status bar, e.g. `rr 127.0.0.1:8765`."""
+
+    async def changes(self, cursor: str | None) -> ChangeSet:
+        """Everything changed since `cursor` (a full snapshot for None), all pages."""
+        ...
+
+    async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
+        """An incident's timeline events after `after`, oldest first."""
+        ...
+
+    async def contacts(self) -> list[Contact] | None:
+        """The stakeholder directory, or None when it has not changed since the last call."""
+        ...
+
+    async def me(self) -> Me:
+        """Who the credentials belong to."""
+        ...
+
+    async def patch(
+        self, incident_id: str, change: IncidentPatch, version: int, key: str
+    ) -> Incident:
+        """Change severity, status or assignee against `version`; `key` makes retries safe."""
+        ...
+
+    async def add_note(self, incident_id: str, text: str, key: str) -> NoteResult:
+        """Add a note to the timeline."""
+        ...
+
+    async def escalate(
+        self, incident_id: str, body: EscalationCreate, key: str
+    ) -> EscalationResult:
+        """Escalate to directory contacts."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...

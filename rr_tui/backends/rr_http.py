@@ -1,0 +1,257 @@
+"""The rr HTTP API v1 adapter, on `httpx.AsyncClient`.
+
+Everything the server sends is checked before it is believed: a page whose
+envelope is wrong is a failed poll (retried), and a single incident that breaks
+the schema is skipped and reported while the rest of the page applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from rr_tui import __version__
+from rr_tui.backends.base import (
+    ChangeSet,
+    Conflict,
+    NotAllowed,
+    NotFoundError,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
+from rr_tui.models import (
+    API_PREFIX,
+    Contact,
+    EscalationCreate,
+    EscalationResult,
+    Incident,
+    IncidentPatch,
+    Me,
+    NoteResult,
+    TimelineEvent,
+    UtcDatetime,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class _ItemList(BaseModel):
+    """`{"items": [...]}`: each item is checked on its own."""
+
+    items: list[Any]
+
+
+class _Envelope(_ItemList):
+    """The parts of an incident page that must be right for any of it to be used."""
+
+    cursor: str
+    server_time: UtcDatetime | None = None
+    reset: bool = False
+    more: bool = False
+
+
+def _describe(raw: Any, error: ValidationError) -> str:
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    return f"{str(ident)[:40] if ident else '?'}: {where}: {first['msg']}"
+
+
+class RrHttpBackend:
+    """A client of an rr HTTP API v1 server (the reference server or a compatible one)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        page_limit: int = 5_000,
+        transport: httpx.AsyncBaseTransport | None = None,
+        name: str | None = None,
+    ) -> None:
+        base = url.rstrip("/")
+        if not base.endswith(API_PREFIX):
+            base += API_PREFIX
+        self.name = name or f"rr {urlsplit(base).netloc}"
+        self.page_limit = page_limit
+        self._client = httpx.AsyncClient(
+            base_url=base,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"rr-tui/{__version__}"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+        )
+        self._etag: tuple[str | None, str] | None = None
+        self._contacts_etag: str | None = None
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise Unavailable(f"{self.name} did not answer in time") from None
+        except httpx.TransportError as error:
+            raise Unavailable(f"cannot reach {self.name}: {type(error).__name__}") from None
+        status = response.status_code
+        if status < 400:
+            return response
+        if status == 429 or status >= 500:
+            retry_after = _retry_after(response.headers.get("retry-after"))
+            what = "is rate limiting" if status == 429 else f"failed ({status})"
+            raise Unavailable(f"{self.name} {what}", retry_after=retry_after)
+        code, message = self._error_of(response)
+        if status == 401:
+            raise Unauthorized(f"token refused: {message}", status, code)
+        if status == 403:
+            raise NotAllowed(message, status, code)
+        if status == 404:
+            raise NotFoundError(message, status, code)
+        if status == 409:
+            current = _json(response).get("current") if _is_json(response) else None
+            try:
+                incident = Incident.model_validate(current)
+            except ValidationError:
+                raise Rejected(message, status, code) from None
+            raise Conflict(message, incident)
+        raise Rejected(message, status, code)
+
+    @staticmethod
+    def _error_of(response: httpx.Response) -> tuple[str, str]:
+        try:
+            error = response.json()["error"]
+            return str(error["code"])[:100], str(error["message"])[:500]
+        except (ValueError, KeyError, TypeError):
+            return "http_" + str(response.status_code), response.reason_phrase or "refused"
+
+    def _parse(self, model: type[Model], response: httpx.Response) -> Model:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            raise Unavailable(
+                f"{self.name} sent a malformed answer: {_describe(None, error)}"
+            ) from None
+
+    async def changes(self, cursor: str | None) -> ChangeSet:
+        """All pages of what changed since `cursor`; `not_modified` on a 304."""
+        items: list[Incident] = []
+        skipped: list[str] = []
+        reset = False
+        first = True
+        server_time = None
+        while True:
+            params: dict[str, Any] = {"limit": self.page_limit}
+            if cursor is not None:
+                params["since"] = cursor
+            headers = {}
+            if first and self._etag is not None and self._etag[0] == cursor:
+                headers["If-None-Match"] = self._etag[1]
+            response = await self._request("GET", "/incidents", params=params, headers=headers)
+            if response.status_code == 304:
+                return ChangeSet([], cursor, not_modified=True)
+            page = self._parse(_Envelope, response)
+            if first:
+                reset = page.reset
+            first = False
+            for raw in page.items:
+                try:
+                    items.append(Incident.model_validate(raw))
+                except ValidationError as error:
+                    skipped.append(_describe(raw, error))
+            cursor = page.cursor
+            server_time = page.server_time
+            etag = response.headers.get("etag")
+            self._etag = (cursor, etag) if etag else None
+            if not page.more:
+                return ChangeSet(items, cursor, reset, server_time, skipped=skipped)
+
+    async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
+        """The incident's timeline after event `after`; broken events are left out."""
+        response = await self._request(
+            "GET", f"/incidents/{incident_id}/timeline", params={"after": after}
+        )
+        return _valid_items(self._parse(_ItemList, response).items, TimelineEvent)
+
+    async def contacts(self) -> list[Contact] | None:
+        """The directory, or None if unchanged since the last call (ETag)."""
+        headers = {"If-None-Match": self._contacts_etag} if self._contacts_etag else {}
+        response = await self._request("GET", "/contacts", headers=headers)
+        if response.status_code == 304:
+            return None
+        contacts = _valid_items(self._parse(_ItemList, response).items, Contact)
+        self._contacts_etag = response.headers.get("etag")
+        return contacts
+
+    async def me(self) -> Me:
+        """Who this token belongs to."""
+        return self._parse(Me, await self._request("GET", "/me"))
+
+    async def patch(
+        self, incident_id: str, change: IncidentPatch, version: int, key: str
+    ) -> Incident:
+        """PATCH with If-Match; a stale version raises Conflict with the current incident."""
+        response = await self._request(
+            "PATCH",
+            f"/incidents/{incident_id}",
+            json=change.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
+        )
+        return self._parse(Incident, response)
+
+    async def add_note(self, incident_id: str, text: str, key: str) -> NoteResult:
+        """POST a note with an idempotency key."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/notes",
+            json={"text": text},
+            headers={"Idempotency-Key": key},
+        )
+        return self._parse(NoteResult, response)
+
+    async def escalate(
+        self, incident_id: str, body: EscalationCreate, key: str
+    ) -> EscalationResult:
+        """POST an escalation with an idempotency key."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/escalations",
+            json=body.model_dump(mode="json"),
+            headers={"Idempotency-Key": key},
+        )
+        return self._parse(EscalationResult, response)
+
+
+def _valid_items(raw_items: list[Any], model: type[Model]) -> list[Model]:
+    valid: list[Model] = []
+    for raw in raw_items:
+        try:
+            valid.append(model.model_validate(raw))
+        except ValidationError:
+            continue
+    return valid
+
+
+def _is_json(response: httpx.Response) -> bool:
+    return "json" in response.headers.get("content-type", "")
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, min(float(value), 3600.0))
+    except ValueError:
+        return None

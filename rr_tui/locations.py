@@ -1,0 +1,48 @@
+"""Every path rr-tui reads or writes, in one place (platformdirs: XDG on Linux).
+
+`RR_TUI_HOME`, if set, puts everything under one directory instead: tests use
+it so they never touch the developer's own files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "rr-tui"
+
+
+def _home() -> Path | None:
+    home = os.environ.get("RR_TUI_HOME")
+    return Path(home) if home else None
+
+
+def config_dir() -> Path:
+    """Where the config file lives (`~/.config/rr-tui`)."""
+    home = _home()
+    return home / "config" if home else Path(platformdirs.user_config_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Disposable data: the contact directory cache (`~/.cache/rr-tui`)."""
+    home = _home()
+    return home / "cache" if home else Path(platformdirs.user_cache_dir(APP))
+
+
+def state_dir() -> Path:
+    """Data that must survive restarts: the action outbox (`~/.local/state/rr-tui`)."""
+    home = _home()
+    return home / "state" if home else Path(platformdirs.user_state_dir(APP))
+
+
+def data_dir() -> Path:
+    """The reference server's default database (`~/.local/share/rr-tui`)."""
+    home = _home()
+    return home / "data" if home else Path(platformdirs.user_data_dir(APP))
+
+
+def contacts_cache() -> Path:
+    """The cached stakeholder directory."""
+    return cache_dir() / "contacts.json"

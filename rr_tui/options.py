@@ -1,0 +1,37 @@
+"""What the dashboard can be told at start: the settings its widgets read.
+
+`rr_tui/config` (TOML + environment) builds one of these; tests build them
+directly. Defaults are what a new user gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rr_tui.models import Severity
+
+
+def _labels() -> dict[Severity, str]:
+    return {severity: severity.value for severity in Severity}
+
+
+@dataclass(frozen=True)
+class DashboardOptions:
+    """Settings of one dashboard session."""
+
+    title: str = "RR"
+    """Shown first in the status bar, e.g. `RR · APAC shift`."""
+    poll_interval: float = 2.0
+    """Seconds between polls while the backend answers."""
+    zones: tuple[str, ...] = ("Asia/Singapore",)
+    """Shift clock time zones (IANA), shown beside UTC; the first is used for times."""
+    reveal_sensitive: bool = False
+    """Show sensitive titles and summaries unmasked by default."""
+    severity_labels: dict[Severity, str] = field(default_factory=_labels)
+    """Display label per severity (four characters or fewer fit the queue column)."""
+    alert_rank: int = 1
+    """New incidents at this severity rank or more urgent ring the bell (1: SEV0 and SEV1)."""
+    bell: bool = True
+    """Ring the terminal bell for urgent arrivals (a toast is always shown)."""
+    flash_seconds: float = 4.0
+    """How long new and changed rows stay marked."""

@@ -1,0 +1,119 @@
+"""The poller: one poll at a time, applied to the store, with an honest connection state.
+
+The poller does not schedule itself: the app calls `poll()` from a worker and
+re-arms a one-shot timer with `delay` when it returns, so polls never overlap
+and a slow backend slows the polling instead of piling requests up. On failure
+the delay grows exponentially (capped) with full jitter, so a fleet of
+dashboards does not hammer a recovering backend in step.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from rr_tui.backends.base import Backend, BackendError, Unavailable
+from rr_tui.sync.connection import Connection, LinkState
+from rr_tui.sync.store import IncidentStore, StoreChange
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll did."""
+
+    change: StoreChange | None = None
+    error: BackendError | None = None
+    skipped: tuple[str, ...] = ()
+    """Records that broke the schema in this poll, described."""
+
+
+class Backoff:
+    """Capped exponential backoff with full jitter: uniform(0, min(cap, base * 2**n))."""
+
+    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: random.Random | None = None):
+        self.base = base
+        self.cap = cap
+        self.rng = rng or random.Random()
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the n-th consecutive failure (n >= 1)."""
+        ceiling = min(self.cap, self.base * 2 ** min(failures - 1, 30))
+        # Never less than the base: a zero wait would retry in a tight loop.
+        return max(self.base, self.rng.uniform(0, ceiling))
+
+
+class Poller:
+    """Polls a backend into an `IncidentStore`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        store: IncidentStore,
+        *,
+        interval: float = 2.0,
+        clock: Clock = utcnow,
+        backoff: Backoff | None = None,
+        offline_after: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.backend = backend
+        self.store = store
+        self.interval = interval
+        self.clock = clock
+        self.backoff = backoff or Backoff()
+        self.offline_after = offline_after
+        self.cursor: str | None = None
+        self.connection = Connection()
+        self.skipped_total = 0
+        self.polls = 0
+        self._next_delay = 0.0
+
+    @property
+    def delay(self) -> float:
+        """Seconds until the next poll should start."""
+        return self._next_delay
+
+    async def poll(self) -> PollResult:
+        """Poll once (all pages) and apply; backend errors are reported, never raised."""
+        self.polls += 1
+        try:
+            changes = await self.backend.changes(self.cursor)
+        except BackendError as error:
+            self._failed(error)
+            return PollResult(error=error)
+        now = self.clock()
+        self.connection = Connection(LinkState.LIVE, last_ok=now)
+        self._next_delay = self.interval
+        if changes.not_modified:
+            return PollResult(change=StoreChange())
+        change = self.store.apply(changes.items, reset=changes.reset)
+        self.cursor = changes.cursor
+        self.skipped_total += len(changes.skipped)
+        return PollResult(change=change, skipped=tuple(changes.skipped))
+
+    def _failed(self, error: BackendError) -> None:
+        now = self.clock()
+        before = self.connection
+        failures = before.failures + 1
+        delay = self.backoff.delay(failures)
+        if isinstance(error, Unavailable) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        self._next_delay = delay
+        failing_since = before.failing_since or now
+        offline = now - failing_since >= self.offline_after or before.last_ok is None
+        self.connection = replace(
+            before,
+            state=LinkState.OFFLINE if offline and failures > 1 else LinkState.RETRYING,
+            failing_since=failing_since,
+            retry_at=now + timedelta(seconds=delay),
+            error=error.message,
+            failures=failures,
+        )

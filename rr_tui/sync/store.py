@@ -1,0 +1,205 @@
+"""The local incident store: the queue's order, its filter, and what each poll changed.
+
+The order is severity, then SLA due time (soonest breach first), then creation
+time, then id. The incidents that pass the filter are kept in a `SortedList`
+of sort keys, so applying a change costs O(log n) and the queue widget finds
+row i, or the row of an incident, in O(log n): a poll costs what it changed,
+not what the queue holds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sortedcontainers import SortedList
+
+from rr_tui.models import Incident, Severity, Status
+
+SortKey = tuple[int, datetime, datetime, str]
+OPEN_STATUSES = frozenset(s for s in Status if s.is_open)
+
+
+def sort_key(incident: Incident) -> SortKey:
+    """Where an incident sits in the queue."""
+    return (incident.severity.rank, incident.due_at, incident.created_at, incident.id)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which incidents the queue shows. An empty set means "any"."""
+
+    severities: frozenset[Severity] = frozenset()
+    statuses: frozenset[Status] = OPEN_STATUSES
+    regions: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    assignee: str | None = None
+    text: str = ""
+
+    def matches(self, incident: Incident) -> bool:
+        """Whether the incident passes every part of the filter."""
+        if self.severities and incident.severity not in self.severities:
+            return False
+        if self.statuses and incident.status not in self.statuses:
+            return False
+        if self.regions and incident.region not in self.regions:
+            return False
+        if self.categories and incident.category not in self.categories:
+            return False
+        if self.assignee is not None and incident.assignee != self.assignee:
+            return False
+        if self.text:
+            needle = self.text.casefold()
+            return needle in incident.title.casefold() or needle in incident.id.casefold()
+        return True
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What one `apply` did, by incident id."""
+
+    added: frozenset[str] = frozenset()
+    """New to the store."""
+    updated: frozenset[str] = frozenset()
+    """Already held, now at a newer version."""
+    removed: frozenset[str] = frozenset()
+    """Dropped by a reset."""
+    reset: bool = False
+    urgent: tuple[Incident, ...] = field(default=())
+    """Incidents that became SEV0/SEV1 (new, or raised) in this change, not on a reset."""
+
+    @property
+    def changed(self) -> frozenset[str]:
+        """Added or updated."""
+        return self.added | self.updated
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.reset)
+
+
+class IncidentStore:
+    """Every incident the dashboard knows, and the filtered, ordered queue of them."""
+
+    def __init__(self, filter: Filter | None = None, *, alert_at: int = 1) -> None:
+        self._by_id: dict[str, Incident] = {}
+        self._visible: SortedList[SortKey] = SortedList()
+        self._open_counts: Counter[Severity] = Counter()
+        self._filter = filter or Filter()
+        self.alert_at = alert_at
+        """Severity rank at or above which an arrival counts as urgent (1: SEV0 and SEV1)."""
+
+    # --- reading ------------------------------------------------------------------
+
+    @property
+    def filter(self) -> Filter:
+        """The filter the queue shows."""
+        return self._filter
+
+    def __len__(self) -> int:
+        """How many incidents the queue shows."""
+        return len(self._visible)
+
+    @property
+    def total(self) -> int:
+        """How many incidents the store holds, shown or not."""
+        return len(self._by_id)
+
+    def get(self, incident_id: str) -> Incident | None:
+        """An incident by id, shown or not."""
+        return self._by_id.get(incident_id)
+
+    def row(self, index: int) -> Incident:
+        """The incident in queue row `index`."""
+        return self._by_id[self._visible[index][3]]
+
+    def rows(self, start: int, stop: int) -> list[Incident]:
+        """The incidents in queue rows start..stop-1."""
+        return [self._by_id[key[3]] for key in self._visible.islice(start, stop)]
+
+    def index_of(self, incident_id: str) -> int | None:
+        """The queue row of an incident, or None if the queue does not show it."""
+        incident = self._by_id.get(incident_id)
+        if incident is None:
+            return None
+        key = sort_key(incident)
+        index = self._visible.bisect_left(key)
+        if index < len(self._visible) and self._visible[index] == key:
+            return index
+        return None
+
+    def __iter__(self) -> Iterator[Incident]:
+        """The shown incidents, in queue order."""
+        return (self._by_id[key[3]] for key in self._visible)
+
+    def all(self) -> Iterable[Incident]:
+        """Every incident held, in no order."""
+        return self._by_id.values()
+
+    def open_counts(self) -> dict[Severity, int]:
+        """Open incidents by severity (whatever the filter)."""
+        return {severity: self._open_counts[severity] for severity in Severity}
+
+    # --- changing -----------------------------------------------------------------
+
+    def set_filter(self, filter: Filter) -> None:
+        """Show another selection; rebuilds the queue order."""
+        self._filter = filter
+        self._visible = SortedList(
+            sort_key(incident) for incident in self._by_id.values() if filter.matches(incident)
+        )
+
+    def apply(self, items: Iterable[Incident], *, reset: bool = False) -> StoreChange:
+        """Apply a poll's incidents: newer versions replace older, older ones are ignored.
+
+        With `reset`, the items are everything: incidents not among them go.
+        """
+        added: set[str] = set()
+        updated: set[str] = set()
+        urgent: list[Incident] = []
+        incoming = list(items)
+        removed: set[str] = set()
+        if reset:
+            keep = {incident.id for incident in incoming}
+            removed = {incident_id for incident_id in self._by_id if incident_id not in keep}
+            for incident_id in removed:
+                self._drop(self._by_id.pop(incident_id))
+        for incident in incoming:
+            before = self._by_id.get(incident.id)
+            if before is not None:
+                if before.version >= incident.version and not reset:
+                    continue
+                if before == incident:
+                    continue
+                self._drop(before)
+                updated.add(incident.id)
+            else:
+                added.add(incident.id)
+            self._by_id[incident.id] = incident
+            self._add(incident)
+            if not reset and self._became_urgent(before, incident):
+                urgent.append(incident)
+        return StoreChange(
+            frozenset(added),
+            frozenset(updated),
+            frozenset(removed),
+            reset,
+            tuple(urgent),
+        )
+
+    def _became_urgent(self, before: Incident | None, after: Incident) -> bool:
+        if not after.status.is_open or after.severity.rank > self.alert_at:
+            return False
+        return before is None or before.severity.rank > self.alert_at
+
+    def _add(self, incident: Incident) -> None:
+        if incident.status.is_open:
+            self._open_counts[incident.severity] += 1
+        if self._filter.matches(incident):
+            self._visible.add(sort_key(incident))
+
+    def _drop(self, incident: Incident) -> None:
+        if incident.status.is_open:
+            self._open_counts[incident.severity] -= 1
+        self._visible.discard(sort_key(incident))

@@ -1,0 +1,167 @@
+"""The selected incident: a header with its facts, and its timeline, newest at the bottom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import RichLog, Static
+
+from rr_tui.models import EventKind, Incident, Source, TimelineEvent
+from rr_tui.options import DashboardOptions
+from rr_tui.sanitize import clean, clean_block
+from rr_tui.widgets.format import STATUS_SHORT, category_label, clock, sla
+from rr_tui.widgets.queue import MASK, is_revealed
+
+SOURCE_LABELS = {source: source.value.replace("_", " ") for source in Source}
+
+
+def describe(event: TimelineEvent) -> Text:
+    """One timeline line, e.g. `severity SEV2→SEV1 by mei.tan "velocity rising"`."""
+    data = event.data
+    actor = clean(event.actor, 64)
+    text = Text()
+    kind = event.kind
+    if kind is EventKind.CREATED:
+        text.append("created", "bold")
+        text.append(f" {clean(str(data.get('severity', '')), 8)} by {actor}")
+    elif kind is EventKind.SEVERITY_CHANGED:
+        text.append("severity ", "bold")
+        text.append(f"{clean(str(data.get('from')), 8)}→{clean(str(data.get('to')), 8)} by {actor}")
+    elif kind is EventKind.ASSIGNED:
+        who = data.get("to") or "nobody"
+        text.append("assigned", "bold")
+        text.append(f" to {clean(str(who), 64)} by {actor}")
+    elif kind is EventKind.ESCALATED:
+        targets = data.get("targets")
+        names = ", ".join(clean(str(t), 64) for t in targets) if isinstance(targets, list) else ""
+        text.append("escalated", "bold")
+        text.append(f" to {names} by {actor}")
+    elif kind is EventKind.NOTE:
+        text.append("note", "bold")
+        text.append(f" by {actor}")
+    elif kind is EventKind.STATUS_CHANGED:
+        text.append("status ", "bold")
+        text.append(
+            f"{clean(str(data.get('from')), 16)}→{clean(str(data.get('to')), 16)} by {actor}"
+        )
+    else:
+        text.append(kind.value, "bold")
+        text.append(f" by {actor}")
+    if event.message:
+        text.append(" ")
+        text.append(f'"{clean_block(event.message, 2_000)}"', "italic")
+    return text
+
+
+class IncidentDetail(Vertical):
+    """Header and timeline of one incident. Fed by the screen; never fetches anything."""
+
+    DEFAULT_CSS = """
+    IncidentDetail { height: 1fr; }
+    IncidentDetail > #detail-header { height: auto; max-height: 8; padding: 0 1; }
+    IncidentDetail > #timeline-title { color: $text-muted; text-style: bold; padding: 0 1; }
+    IncidentDetail > RichLog { height: 1fr; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(
+        self,
+        options: DashboardOptions,
+        clock: Callable[[], datetime],
+        revealed: set[str],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.options = options
+        self.clock = clock
+        self.revealed = revealed
+        self.incident: Incident | None = None
+        self._shown_events: list[int] = []
+        self._shown_for: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, a title line and the timeline log."""
+        yield Static(id="detail-header")
+        yield Static("TIMELINE", id="timeline-title")
+        yield RichLog(wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=20)
+
+    def show(self, incident: Incident | None) -> None:
+        """Show an incident's header (None: nothing selected)."""
+        self.incident = incident
+        header = self.query_one("#detail-header", Static)
+        if incident is None:
+            header.update(Text("No incident selected.", "dim"))
+            self.set_timeline(None, [])
+            return
+        header.update(self._header(incident))
+        if incident.id != self._shown_for:
+            self.set_timeline(incident.id, [])
+
+    def _header(self, incident: Incident) -> Text:
+        label = self.options.severity_labels.get(incident.severity, incident.severity.value)
+        now = self.clock()
+        due, breached = sla(incident, now)
+        text = Text()
+        text.append(clean(incident.id, 40), "bold")
+        text.append("  ")
+        text.append(f" {label} ", _SEVERITY_STYLE.get(incident.severity.rank, "bold"))
+        text.append(f"  {STATUS_SHORT[incident.status]}  {incident.region} · ")
+        text.append(category_label(incident.category))
+        text.append("  SLA ")
+        text.append(due, "bold red" if breached else "")
+        text.append("\n")
+        if incident.sensitive and not is_revealed(self.options, self.revealed, incident.id):
+            text.append(MASK, "italic dim")
+        else:
+            text.append(clean(incident.title, 300), "bold")
+            if incident.summary:
+                text.append("\n")
+                text.append(clean(incident.summary, 600))
+        text.append("\n")
+        text.append(f"owner: {clean(incident.assignee or '—', 64)}  ", "dim")
+        text.append(f"source: {SOURCE_LABELS[incident.source]}  ", "dim")
+        text.append(f"opened {clock(incident.created_at, self._zone)}  ", "dim")
+        text.append(f"v{incident.version}", "dim")
+        if incident.escalated_to:
+            text.append("\nescalated to: ", "dim")
+            text.append(", ".join(clean(target, 64) for target in incident.escalated_to))
+        return text
+
+    @property
+    def _zone(self) -> str:
+        return self.options.zones[0] if self.options.zones else "UTC"
+
+    def set_timeline(self, incident_id: str | None, events: Sequence[TimelineEvent]) -> None:
+        """Show an incident's whole timeline (replacing what was shown)."""
+        log = self.query_one(RichLog)
+        log.clear()
+        self._shown_for = incident_id
+        self._shown_events = []
+        self.append_events(incident_id, events)
+
+    def append_events(self, incident_id: str | None, events: Sequence[TimelineEvent]) -> None:
+        """Add newer events at the bottom, following them (ignored if another incident shows)."""
+        if incident_id != self._shown_for:
+            return
+        log = self.query_one(RichLog)
+        last = self._shown_events[-1] if self._shown_events else 0
+        for event in events:
+            if event.seq <= last:
+                continue
+            line = Text(f"{clock(event.at, self._zone)[:5]} ", "dim")
+            line.append_text(describe(event))
+            log.write(line)
+            self._shown_events.append(event.seq)
+            last = event.seq
+
+    @property
+    def last_seq(self) -> int:
+        """The newest event shown."""
+        return self._shown_events[-1] if self._shown_events else 0
+
+
+_SEVERITY_STYLE = {0: "bold white on red", 1: "bold black on dark_orange", 2: "bold yellow"}
