@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck contracts pytest bench clean
+.PHONY: demo serve test lint typecheck contracts pytest bench clean tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
-pytest: $(STAMP)
+# The end-to-end tests drive the dashboard in a real terminal under tmux.
+tools:
+	@command -v tmux >/dev/null 2>&1 || { \
+	  echo "installing tmux for the terminal tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tmux >/dev/null; }
+
+pytest: $(STAMP) tools
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck contracts pytest

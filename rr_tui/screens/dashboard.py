@@ -45,6 +45,7 @@ class DashboardScreen(Screen[None]):
         display: block; width: 1fr; max-width: 100%; border-left: none;
     }
     DashboardScreen.-narrow.-side #queue { display: none; }
+    DashboardScreen.-narrow.-searching #detail { display: none; }
     """
 
     BINDINGS = [

@@ -98,7 +98,9 @@ class StakeholderPane(Vertical):
     StakeholderPane > #contacts-title { color: $text-muted; text-style: bold; padding: 0 1; }
     StakeholderPane > Input { display: none; border: tall $accent; height: 3; }
     StakeholderPane.-searching > Input { display: block; }
-    StakeholderPane > OptionList { height: 1fr; border: none; padding: 0; }
+    StakeholderPane > OptionList {
+        height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     BINDINGS = [
@@ -131,12 +133,13 @@ class StakeholderPane(Vertical):
         return self.has_class("-searching")
 
     def show_for(self, incident: Incident | None) -> None:
-        """Rank the directory for an incident (unless a search is open)."""
+        """Rank the directory for an incident (unless a search is open), best match on top."""
+        changed = incident is None or self.incident is None or incident.id != self.incident.id
         self.incident = incident
         if not self.searching:
-            self.refresh_list()
+            self.refresh_list(keep_highlight=not changed)
 
-    def refresh_list(self) -> None:
+    def refresh_list(self, *, keep_highlight: bool = True) -> None:
         """Redraw the list from the directory (e.g. after it was refreshed)."""
         if self.searching:
             self._search(self.query_one(Input).value)
@@ -144,7 +147,7 @@ class StakeholderPane(Vertical):
         now = self.clock()
         ranked = self.directory.ranked(self.incident, now)
         self._title(self.incident)
-        self._fill(ranked, now)
+        self._fill(ranked, now, keep_highlight=keep_highlight)
 
     def _title(self, incident: Incident | None) -> None:
         title = Text("STAKEHOLDERS")
@@ -156,10 +159,14 @@ class StakeholderPane(Vertical):
             title.append("  no directory yet", "dim")
         self.query_one("#contacts-title", Static).update(title)
 
-    def _fill(self, ranked: list[RankedContact], now: datetime) -> None:
+    def _fill(
+        self, ranked: list[RankedContact], now: datetime, *, keep_highlight: bool = False
+    ) -> None:
         option_list = self.query_one(OptionList)
         highlighted = option_list.highlighted
-        keep = self._shown[highlighted].id if highlighted is not None and self._shown else None
+        keep = None
+        if keep_highlight and highlighted is not None and highlighted < len(self._shown):
+            keep = self._shown[highlighted].id
         self._shown = [item.contact for item in ranked]
         option_list.clear_options()
         option_list.add_options(
@@ -169,6 +176,8 @@ class StakeholderPane(Vertical):
         if self._shown:
             ids = [contact.id for contact in self._shown]
             option_list.highlighted = ids.index(keep) if keep in ids else 0
+            if keep not in ids:
+                option_list.scroll_home(animate=False)
 
     def _search(self, query: str) -> None:
         now = self.clock()
@@ -193,6 +202,8 @@ class StakeholderPane(Vertical):
     def action_search(self) -> None:
         """Open the search box and put the cursor in it."""
         self.add_class("-searching")
+        # The screen gives a search the whole side column on a small terminal.
+        self.screen.add_class("-searching")
         search = self.query_one(Input)
         search.focus()
         self._search(search.value)
@@ -202,6 +213,7 @@ class StakeholderPane(Vertical):
         if not self.searching:
             return
         self.remove_class("-searching")
+        self.screen.remove_class("-searching")
         self.query_one(Input).value = ""
         self.query_one(OptionList).focus()
         self.refresh_list()

@@ -80,8 +80,9 @@ class IncidentDetail(Vertical):
         self.clock = clock
         self.revealed = revealed
         self.incident: Incident | None = None
-        self._shown_events: list[int] = []
+        self._shown_events: list[TimelineEvent] = []
         self._shown_for: str | None = None
+        self._wrapped_at = 0
 
     def compose(self) -> ComposeResult:
         """Header, a title line and the timeline log."""
@@ -148,20 +149,33 @@ class IncidentDetail(Vertical):
         if incident_id != self._shown_for:
             return
         log = self.query_one(RichLog)
-        last = self._shown_events[-1] if self._shown_events else 0
+        last = self.last_seq
         for event in events:
             if event.seq <= last:
                 continue
-            line = Text(f"{clock(event.at, self._zone)[:5]} ", "dim")
-            line.append_text(describe(event))
-            log.write(line)
-            self._shown_events.append(event.seq)
+            log.write(self._line(event))
+            self._shown_events.append(event)
             last = event.seq
+
+    def _line(self, event: TimelineEvent) -> Text:
+        line = Text(f"{clock(event.at, self._zone)[:5]} ", "dim")
+        line.append_text(describe(event))
+        return line
+
+    def on_resize(self) -> None:
+        """Re-wrap the timeline for the new width (it was written for the old one)."""
+        width = self.size.width
+        if width and width != self._wrapped_at and self._shown_events:
+            log = self.query_one(RichLog)
+            log.clear()
+            for event in self._shown_events:
+                log.write(self._line(event))
+        self._wrapped_at = width
 
     @property
     def last_seq(self) -> int:
         """The newest event shown."""
-        return self._shown_events[-1] if self._shown_events else 0
+        return self._shown_events[-1].seq if self._shown_events else 0
 
 
 _SEVERITY_STYLE = {0: "bold white on red", 1: "bold black on dark_orange", 2: "bold yellow"}

@@ -84,6 +84,7 @@ class QueueView(ScrollView, can_focus=True):
     QueueView {
         background: $surface;
         scrollbar-gutter: stable;
+        overflow-x: hidden;
     }
     QueueView > .queue--header { text-style: bold; color: $text-muted; }
     QueueView > .queue--cursor { background: $block-cursor-blurred-background; }

@@ -60,28 +60,45 @@ class StatusBar(Static):
         skipped: int = 0,
         backend: str = "",
     ) -> None:
-        """Redraw from the current state."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(clean(options.title, 40), "bold")
-        text.append("  ")
-        for zone in options.zones:
-            text.append(clock(now, zone) + " | ")
-        text.append(clock(now, "UTC"))
-        text.append("   ")
+        """Redraw from the current state, dropping the least useful parts that do not fit."""
         zone = options.zones[0] if options.zones else "UTC"
-        text.append_text(connection_text(connection, now, zone))
-        total = sum(counts.values())
-        text.append(f"   {total} open: ")
-        parts = [(severity, counts.get(severity, 0)) for severity in Severity]
-        for position, (severity, count) in enumerate(parts):
+        # (priority, text): lower priority numbers survive a narrow terminal.
+        parts: list[tuple[int, Text]] = [(2, Text(clean(options.title, 40), "bold"))]
+        for position, name in enumerate(options.zones):
+            parts.append((3 if position == 0 else 6, Text(clock(now, name))))
+        parts.append((5, Text(clock(now, "UTC"))))
+        parts.append((0, connection_text(connection, now, zone)))
+        parts.append((1, self._counts(options, counts)))
+        if skipped:
+            parts.append((4, Text(f"⚠ {skipped} bad records skipped", "bold yellow")))
+        if connection.error and connection.state is not LinkState.LIVE:
+            parts.append((7, Text(clean(connection.error, 120), "dim")))
+        if backend:
+            parts.append((8, Text(clean(backend, 60), "dim")))
+        width = max(self.size.width - 2, 20) if self.size.width else 200
+        kept = sorted(range(len(parts)), key=lambda index: parts[index][0])
+        chosen: set[int] = set()
+        used = 0
+        for index in kept:
+            cost = parts[index][1].cell_len + 3
+            if used + cost <= width or not chosen:
+                chosen.add(index)
+                used += cost
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, (_, part) in enumerate(parts):
+            if index in chosen:
+                if text:
+                    text.append("   ")
+                text.append_text(part)
+        self.update(text)
+
+    @staticmethod
+    def _counts(options: DashboardOptions, counts: dict[Severity, int]) -> Text:
+        text = Text(f"{sum(counts.values())} open: ")
+        for position, severity in enumerate(Severity):
+            count = counts.get(severity, 0)
             if position:
                 text.append(" · ")
             label = options.severity_labels.get(severity, severity.value)
             text.append(f"{label} {count}", _SEVERITY_STYLE.get(severity, "") if count else "dim")
-        if skipped:
-            text.append(f"   ⚠ {skipped} bad records skipped", "bold yellow")
-        if connection.error and connection.state is not LinkState.LIVE:
-            text.append(f"   {clean(connection.error, 120)}", "dim")
-        if backend:
-            text.append(f"   {clean(backend, 60)}", "dim")
-        self.update(text)
+        return text
