@@ -1,4 +1,4 @@
-"""The rr HTTP adapter and the poller: against the real server, and a faulty transport for faults."""
+"""The rr HTTP adapter and the poller: on the real server, and a faulty transport for faults."""
 
 from __future__ import annotations
 
