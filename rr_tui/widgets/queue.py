@@ -16,6 +16,7 @@ from datetime import datetime
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -236,11 +237,10 @@ class QueueView(ScrollView, can_focus=True):
         if self.selected_id is not None:
             self.post_message(self.Opened(self.selected_id))
 
-    def on_click(self, event: object) -> None:
+    def on_click(self, event: events.Click) -> None:
         """Select the clicked row (mouse users exist, even on a keyboard tool)."""
-        y = getattr(event, "y", None)
-        if isinstance(y, int) and y >= 1:
-            self._move(round(self.scroll_offset.y) + y - 1)
+        if event.y >= 1:
+            self._move(round(self.scroll_offset.y) + event.y - 1)
 
     # --- painting ----------------------------------------------------------------------
 
