@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import figures, poll_server
+from bench import figures, full_sync, poll_server, queue_paint
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
+    "queue_paint": queue_paint.run,
+    "full_sync": full_sync.run,
 }
 
 
@@ -22,7 +24,8 @@ def main(argv: list[str]) -> int:
     for figure in results:
         ratio = f"  ({figure.ratio:.1f}x {figure.baseline})" if figure.ratio else ""
         print(f"{figure.name:<{width}}  {figure.value:>12,.1f} {figure.unit}{ratio}")
-    path = figures.write(results)
+    # A partial run (names given) updates its own figures and keeps the others.
+    path = figures.write(results, merge=bool(argv))
     print(f"wrote {path}")
     return 0
 

@@ -51,13 +51,20 @@ def machine() -> dict[str, object]:
     }
 
 
-def write(figures: list[Figure]) -> Path:
-    """Write every figure, with the machine and time, to bench/results.json."""
+def write(figures: list[Figure], *, merge: bool = False) -> Path:
+    """Write figures, with the machine and time, to bench/results.json.
+
+    With `merge`, figures of benchmarks not run this time are kept from the file.
+    """
     entries = []
     for figure in figures:
         entry = asdict(figure)
         entry["ratio"] = figure.ratio
         entries.append(entry)
+    if merge and RESULTS.exists():
+        fresh = {entry["name"] for entry in entries}
+        kept = json.loads(RESULTS.read_text()).get("figures", [])
+        entries = [entry for entry in kept if entry["name"] not in fresh] + entries
     document = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
