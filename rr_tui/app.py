@@ -10,24 +10,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from textual import on, work
-from textual.app import App
 from textual.binding import Binding
 
 from rr_tui.backends.base import Backend, BackendError
-from rr_tui.models import Incident, TimelineEvent
+from rr_tui.models import Incident, Me, TimelineEvent
 from rr_tui.options import DashboardOptions
 from rr_tui.sanitize import clean
 from rr_tui.screens.dashboard import DashboardScreen
 from rr_tui.sync.contacts import ContactDirectory
+from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.poller import Backoff, Poller, PollResult
 from rr_tui.sync.store import IncidentStore, StoreChange
-from rr_tui.widgets.contacts import StakeholderPane
-from rr_tui.widgets.detail import IncidentDetail
+from rr_tui.triage import TriageMixin
 from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar
 
@@ -42,7 +42,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class RrApp(App[None]):
+class RrApp(TriageMixin):
     """rr-tui: the live queue, timeline and stakeholders of a Rapid Response shift."""
 
     TITLE = "rr-tui"
@@ -60,10 +60,16 @@ class RrApp(App[None]):
         *,
         clock: Callable[[], datetime] = utcnow,
         contacts_cache: Path | None = None,
+        outbox: Path | None = None,
         rng: random.Random | None = None,
         auto_poll: bool = True,
     ) -> None:
         super().__init__()
+        self.outbox = Outbox(outbox)
+        self.me: Me | None = None
+        self.marked: set[str] = set()
+        self.pending: Counter[str] = Counter()
+        self._init_triage()
         self.backend = backend
         self.options = options or DashboardOptions()
         self.clock = clock
@@ -86,7 +92,15 @@ class RrApp(App[None]):
 
     def get_default_screen(self) -> DashboardScreen:
         """The dashboard is the base screen; dialogs go on top of it."""
-        return DashboardScreen(self.store, self.directory, self.options, self.clock, self.revealed)
+        return DashboardScreen(
+            self.store,
+            self.directory,
+            self.options,
+            self.clock,
+            self.revealed,
+            marked=self.marked,
+            pending=self.pending,
+        )
 
     def on_mount(self) -> None:
         """Read the cached directory before the first paint: lookup works even offline."""
@@ -100,36 +114,22 @@ class RrApp(App[None]):
         self.set_interval(1.0, self.refresh_status)
         self.set_interval(CONTACTS_REFRESH, self.load_contacts)
         self.load_contacts()
+        self.load_me()
         self.poll()
+        self.resume_outbox()
 
     async def on_unmount(self) -> None:
-        """Close the backend's connections."""
+        """Close the backend's connections and the outbox."""
         await self.backend.aclose()
+        self.outbox.close()
 
-    # --- widgets --------------------------------------------------------------------
-
-    @property
-    def dashboard(self) -> DashboardScreen:
-        """The dashboard screen (beneath any dialog)."""
-        for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen):
-                return screen
-        raise LookupError("the dashboard is not on the screen stack")
-
-    @property
-    def queue(self) -> QueueView:
-        """The queue widget."""
-        return self.dashboard.query_one(QueueView)
-
-    @property
-    def detail(self) -> IncidentDetail:
-        """The detail and timeline widget."""
-        return self.dashboard.query_one(IncidentDetail)
-
-    @property
-    def contacts_pane(self) -> StakeholderPane:
-        """The stakeholder pane."""
-        return self.dashboard.query_one(StakeholderPane)
+    @work(group="me", exit_on_error=False)
+    async def load_me(self) -> None:
+        """Ask who we are, so actions this role may not take are refused before sending."""
+        try:
+            self.me = await self.backend.me()
+        except BackendError as error:
+            log.info("could not ask the backend who we are: %s", error.message)
 
     def refresh_status(self) -> None:
         """Redraw the status bar (every second, and after every poll)."""
@@ -140,6 +140,8 @@ class RrApp(App[None]):
             self.store.open_counts(),
             skipped=self.poller.skipped_total,
             backend=self.backend.name,
+            waiting=sum(self.pending.values()),
+            marked=len(self.marked),
         )
 
     # --- polling ----------------------------------------------------------------------
@@ -222,6 +224,7 @@ class RrApp(App[None]):
             log.info("timeline of %s not fetched: %s", incident_id, error.message)
             return
         merged = events + [event for event in newer if event.seq > after]
+        self.remember_names(event.actor for event in newer)
         self._timelines[incident_id] = (max(version, cached_version), merged)
         self.detail.append_events(incident_id, merged)
 

@@ -6,6 +6,7 @@ it so they never touch the developer's own files.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -46,3 +47,12 @@ def data_dir() -> Path:
 def contacts_cache() -> Path:
     """The cached stakeholder directory."""
     return cache_dir() / "contacts.json"
+
+
+def outbox_path(backend: str) -> Path:
+    """The durable outbox of actions not yet confirmed by one backend (its URL or name).
+
+    One file per backend: actions made against one server must never be sent to another.
+    """
+    digest = hashlib.sha256(backend.encode()).hexdigest()[:16]
+    return state_dir() / f"outbox-{digest}.db"

@@ -35,3 +35,7 @@ class DashboardOptions:
     """Ring the terminal bell for urgent arrivals (a toast is always shown)."""
     flash_seconds: float = 4.0
     """How long new and changed rows stay marked."""
+    require_reason: bool = True
+    """Severity changes ask for a reason, and an empty one is refused."""
+    undo_seconds: float = 30.0
+    """How long after a severity or assignment change `u` can undo it."""

@@ -7,7 +7,7 @@ queue takes the width and `enter`/`p` swaps to the side column and back, so an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -60,8 +60,13 @@ class DashboardScreen(Screen[None]):
         options: DashboardOptions,
         clock: Callable[[], datetime],
         revealed: set[str],
+        *,
+        marked: set[str] | None = None,
+        pending: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__()
+        self.marked = marked if marked is not None else set()
+        self.pending = pending if pending is not None else {}
         self.store = store
         self.directory = directory
         self.options = options
@@ -72,7 +77,15 @@ class DashboardScreen(Screen[None]):
         """Status bar, queue beside the side column, footer."""
         yield StatusBar(id="status")
         with Horizontal(id="main"):
-            yield QueueView(self.store, self.options, self.clock, self.revealed, id="queue")
+            yield QueueView(
+                self.store,
+                self.options,
+                self.clock,
+                self.revealed,
+                marked=self.marked,
+                pending=self.pending,
+                id="queue",
+            )
             with Vertical(id="side"):
                 yield IncidentDetail(self.options, self.clock, self.revealed, id="detail")
                 yield StakeholderPane(self.directory, self.clock, id="contacts")

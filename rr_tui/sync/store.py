@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -87,6 +88,8 @@ class IncidentStore:
         self._visible: SortedList[SortKey] = SortedList()
         self._open_counts: Counter[Severity] = Counter()
         self._filter = filter or Filter()
+        self._confirmed: dict[str, Incident] = {}
+        """The backend's copy of incidents shown with a change not yet confirmed."""
         self.alert_at = alert_at
         """Severity rank at or above which an arrival counts as urgent (1: SEV0 and SEV1)."""
 
@@ -177,6 +180,7 @@ class IncidentStore:
             else:
                 added.add(incident.id)
             self._by_id[incident.id] = incident
+            self._confirmed.pop(incident.id, None)
             self._add(incident)
             if not reset and self._became_urgent(before, incident):
                 urgent.append(incident)
@@ -187,6 +191,43 @@ class IncidentStore:
             reset,
             tuple(urgent),
         )
+
+    # --- optimistic changes -----------------------------------------------------------
+
+    def apply_local(self, incident_id: str, update: dict[str, Any]) -> Incident | None:
+        """Show a change at once, before the backend confirms it (same version).
+
+        The backend's copy is kept, so `rollback` can put it back if the change
+        is refused; a newer version from a poll replaces both.
+        """
+        current = self._by_id.get(incident_id)
+        if current is None or not update:
+            return current
+        self._confirmed.setdefault(incident_id, current)
+        local = current.model_copy(update=update)
+        self._drop(current)
+        self._by_id[incident_id] = local
+        self._add(local)
+        return local
+
+    def rollback(self, incident_id: str) -> bool:
+        """Put back the backend's copy of an incident shown with a refused change."""
+        confirmed = self._confirmed.pop(incident_id, None)
+        current = self._by_id.get(incident_id)
+        if confirmed is None or current is None or current.version != confirmed.version:
+            return False
+        self._drop(current)
+        self._by_id[incident_id] = confirmed
+        self._add(confirmed)
+        return True
+
+    def is_local(self, incident_id: str) -> bool:
+        """Whether the incident is shown with a change the backend has not confirmed."""
+        return incident_id in self._confirmed
+
+    def confirmed(self, incident_id: str) -> Incident | None:
+        """The backend's copy of an incident (what it was before any unconfirmed change)."""
+        return self._confirmed.get(incident_id) or self._by_id.get(incident_id)
 
     def _became_urgent(self, before: Incident | None, after: Incident) -> bool:
         if not after.status.is_open or after.severity.rank > self.alert_at:

@@ -9,7 +9,7 @@ wherever it moved.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,7 +49,7 @@ class Column:
 def columns_for(width: int) -> list[Column]:
     """The columns that fit `width` cells; the title takes the rest."""
     columns = [
-        Column("mark", "", 1),
+        Column("mark", "", 2),
         Column("sev", "SEV", 4),
         Column("id", "ID", 8),
         Column("age", "AGE", 4),
@@ -74,6 +74,7 @@ class QueueView(ScrollView, can_focus=True):
         "queue--changed",
         "queue--breached",
         "queue--masked",
+        "queue--mark",
         "queue--sev0",
         "queue--sev1",
         "queue--sev2",
@@ -97,6 +98,7 @@ class QueueView(ScrollView, can_focus=True):
     QueueView > .queue--changed { background: $warning 25%; }
     QueueView > .queue--breached { color: $error; text-style: bold; }
     QueueView > .queue--masked { color: $text-muted; text-style: italic; }
+    QueueView > .queue--mark { color: $accent; text-style: bold; }
     QueueView > .queue--sev0 { background: $error; color: $text; text-style: bold; }
     QueueView > .queue--sev1 { background: $warning; color: $text; text-style: bold; }
     QueueView > .queue--sev2 { color: $warning; text-style: bold; }
@@ -135,9 +137,15 @@ class QueueView(ScrollView, can_focus=True):
         clock: Callable[[], datetime],
         revealed: set[str],
         *,
+        marked: set[str] | None = None,
+        pending: Mapping[str, int] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.marked = marked if marked is not None else set()
+        """Rows marked for a bulk action (owned by the app)."""
+        self.pending = pending if pending is not None else {}
+        """Actions waiting for the backend, by incident (owned by the app)."""
         self.store = store
         self.options = options
         self.clock = clock
@@ -297,6 +305,11 @@ class QueueView(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, base)
 
     def _cell(self, key: str, incident: Incident, now: datetime) -> tuple[str, Style | None]:
+        if key == "mark":
+            mark = ("●" if incident.id in self.marked else " ") + (
+                "↻" if self.pending.get(incident.id) else " "
+            )
+            return mark, self._style("queue--mark")
         if key == "sev":
             label = self.options.severity_labels.get(incident.severity, incident.severity.value)
             return label, self._style(f"queue--{incident.severity.value.lower()}")

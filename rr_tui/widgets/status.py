@@ -59,6 +59,8 @@ class StatusBar(Static):
         *,
         skipped: int = 0,
         backend: str = "",
+        waiting: int = 0,
+        marked: int = 0,
     ) -> None:
         """Redraw from the current state, dropping the least useful parts that do not fit."""
         zone = options.zones[0] if options.zones else "UTC"
@@ -69,6 +71,10 @@ class StatusBar(Static):
         parts.append((5, Text(clock(now, "UTC"))))
         parts.append((0, connection_text(connection, now, zone)))
         parts.append((1, self._counts(options, counts)))
+        if waiting:
+            parts.append((0, Text(f"↻ {waiting} waiting", "bold yellow")))
+        if marked:
+            parts.append((1, Text(f"● {marked} marked", "bold")))
         if skipped:
             parts.append((4, Text(f"⚠ {skipped} bad records skipped", "bold yellow")))
         if connection.error and connection.state is not LinkState.LIVE:

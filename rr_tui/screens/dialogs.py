@@ -1,0 +1,272 @@
+"""The triage dialogs: a reason or note, an assignee, an escalation, a conflict.
+
+Each is a small modal over the dashboard that returns its answer with
+`dismiss` (None when cancelled). Everything from the backend is shown as
+`rich.text.Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.validation import Regex
+from textual.widgets import Input, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from rr_tui.models import Contact, EscalationCreate, Incident
+from rr_tui.sanitize import clean
+from rr_tui.sync.contacts import RankedContact
+from rr_tui.widgets.contacts import TEAM_LABELS
+from rr_tui.widgets.format import STATUS_SHORT, clock
+
+DIALOG_CSS = """
+{name} {{ align: center middle; background: $background 60%; }}
+{name} > #dialog {{
+    width: 76; max-width: 100%; height: auto; max-height: 100%;
+    border: thick $accent; background: $surface; padding: 0 1;
+}}
+{name} #title {{ text-style: bold; color: $accent; }}
+{name} #subject {{ color: $text-muted; }}
+{name} #error {{ color: $error; height: auto; }}
+{name} #keys {{ color: $text-muted; }}
+"""
+
+
+def subject_line(incidents: Sequence[Incident]) -> Text:
+    """`RR-2041 SEV1 · Livestream re-uploads …` or `14 incidents: RR-2041, RR-2050, …`."""
+    if len(incidents) == 1:
+        incident = incidents[0]
+        title = "sensitive incident" if incident.sensitive else clean(incident.title, 80)
+        return Text(f"{clean(incident.id, 20)} {incident.severity} · {title}")
+    ids = ", ".join(clean(incident.id, 20) for incident in incidents[:6])
+    more = "…" if len(incidents) > 6 else ""
+    return Text(f"{len(incidents)} incidents: {ids}{more}")
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text: a reason, a note, a resolution."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TextPrompt")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        incidents: Sequence[Incident],
+        *,
+        placeholder: str = "",
+        required: bool = True,
+        max_length: int = 1000,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.incidents = list(incidents)
+        self.placeholder = placeholder
+        self.required = required
+        self.max_length = max_length
+
+    def compose(self) -> ComposeResult:
+        """Title, what it applies to, the input, keys."""
+        with Vertical(id="dialog"):
+            yield Static(Text(self.title_text), id="title")
+            yield Static(subject_line(self.incidents), id="subject")
+            field = Input(placeholder=self.placeholder, max_length=self.max_length, id="text")
+            field.cursor_blink = False
+            yield field
+            yield Static("", id="error")
+            hint = "enter: send   esc: cancel" + ("" if self.required else "   (may be empty)")
+            yield Static(hint, id="keys")
+
+    @on(Input.Submitted, "#text")
+    def _submit(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        if self.required and not value:
+            self.query_one("#error", Static).update(
+                "A reason is required: say why, in a few words."
+            )
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        """Close without sending anything."""
+        self.dismiss(None)
+
+
+class AssignDialog(ModalScreen[str | None]):
+    """Pick an assignee, with completion over the analysts the dashboard has seen."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="AssignDialog")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, incidents: Sequence[Incident], names: Sequence[str]) -> None:
+        super().__init__()
+        self.incidents = list(incidents)
+        self.names = sorted(set(names))
+
+    def compose(self) -> ComposeResult:
+        """Title, subject, name field with completion, keys."""
+        with Vertical(id="dialog"):
+            yield Static("Assign to", id="title")
+            yield Static(subject_line(self.incidents), id="subject")
+            field = Input(
+                placeholder="user name (→ completes)",
+                suggester=SuggestFromList(self.names, case_sensitive=False),
+                validators=[Regex(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")],
+                id="name",
+            )
+            field.cursor_blink = False
+            yield field
+            yield Static("", id="error")
+            known = ", ".join(self.names[:8]) + (" …" if len(self.names) > 8 else "")
+            yield Static(Text(f"known: {known}", "dim"), id="known")
+            yield Static("→: complete   enter: assign   esc: cancel", id="keys")
+
+    @on(Input.Submitted, "#name")
+    def _submit(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        if not name or (event.validation_result and not event.validation_result.is_valid):
+            self.query_one("#error", Static).update("That is not a user name.")
+            return
+        self.dismiss(name)
+
+    def action_cancel(self) -> None:
+        """Close without assigning."""
+        self.dismiss(None)
+
+
+class EscalateDialog(ModalScreen[EscalationCreate | None]):
+    """Pick stakeholders (those covering the incident first) and write a note: one escalation."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="EscalateDialog")
+        + """
+    EscalateDialog SelectionList { height: auto; max-height: 14; border: none; padding: 0; }
+    """
+    )
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("ctrl+s", "send", "Send", id="dialog.send"),
+    ]
+
+    def __init__(
+        self, incidents: Sequence[Incident], ranked: Sequence[RankedContact], now: datetime
+    ) -> None:
+        super().__init__()
+        self.incidents = list(incidents)
+        self.ranked = list(ranked)
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        """Title, subject, contacts to pick, note, keys."""
+        with Vertical(id="dialog"):
+            yield Static("Escalate to", id="title")
+            yield Static(subject_line(self.incidents), id="subject")
+            yield SelectionList[str](
+                *(
+                    Selection(self._line(item.contact, item.relevant), item.contact.id)
+                    for item in self.ranked
+                ),
+                id="targets",
+            )
+            note = Input(placeholder="note for the stakeholders", max_length=10_000, id="note")
+            note.cursor_blink = False
+            yield note
+            yield Static("", id="error")
+            yield Static("space: pick   tab: note   enter/ctrl+s: send   esc: cancel", id="keys")
+
+    def _line(self, contact: Contact, relevant: bool) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("● " if relevant else "  ", "green")
+        text.append(f"{clean(contact.name, 30)}", "bold")
+        text.append(f" · {TEAM_LABELS[contact.team]} · {clock(self.now, contact.timezone)}")
+        if contact.on_call:
+            text.append(" · on call", "yellow")
+        if not contact.is_working(self.now):
+            text.append(" · off hours", "dim")
+        return text
+
+    @on(Input.Submitted, "#note")
+    def _submitted(self) -> None:
+        self.action_send()
+
+    def action_send(self) -> None:
+        """Send one escalation to everyone picked."""
+        targets = list(self.query_one(SelectionList).selected)
+        if not targets:
+            self.query_one("#error", Static).update("Pick at least one stakeholder (space).")
+            self.query_one(SelectionList).focus()
+            return
+        note = self.query_one("#note", Input).value.strip()
+        self.dismiss(EscalationCreate(targets=targets, note=note))
+
+    def action_cancel(self) -> None:
+        """Close without escalating."""
+        self.dismiss(None)
+
+
+def differences(seen: Incident, current: Incident) -> list[tuple[str, str, str]]:
+    """(field, what you saw, what it is now) for the fields triage cares about."""
+    fields: list[tuple[str, Any, Any]] = [
+        ("severity", seen.severity, current.severity),
+        ("status", STATUS_SHORT[seen.status], STATUS_SHORT[current.status]),
+        ("owner", seen.assignee or "—", current.assignee or "—"),
+        (
+            "escalated to",
+            ", ".join(seen.escalated_to) or "—",
+            ", ".join(current.escalated_to) or "—",
+        ),
+    ]
+    return [(name, str(a), str(b)) for name, a, b in fields if a != b]
+
+
+class ConflictDialog(ModalScreen[bool]):
+    """Someone changed the incident since you acted: re-apply on top of theirs, or drop yours."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConflictDialog")
+    BINDINGS = [
+        Binding("r", "reapply", "Re-apply mine", id="conflict.reapply"),
+        Binding("d,escape", "drop", "Drop mine", id="conflict.drop"),
+    ]
+
+    def __init__(
+        self, mine: str, seen: Incident, current: Incident, recent: Sequence[str] = ()
+    ) -> None:
+        super().__init__()
+        self.mine = mine
+        self.seen = seen
+        self.current = current
+        self.recent = list(recent)
+
+    def compose(self) -> ComposeResult:
+        """What you did, what changed, and the two ways out."""
+        with Vertical(id="dialog"):
+            yield Static(Text(f"{clean(self.current.id, 20)} changed while you acted"), id="title")
+            yield Static(subject_line([self.current]), id="subject")
+            yield Static(Text.assemble(("your change: ", "bold"), clean(self.mine, 200)))
+            theirs = Text(f"since you looked (v{self.seen.version} → v{self.current.version}):\n")
+            diffs = differences(self.seen, self.current)
+            for name, before, after in diffs:
+                theirs.append(f"  {name}: {clean(before, 80)} → {clean(after, 80)}\n")
+            if not diffs:
+                theirs.append("  no field you see changed (a note or escalation)\n", "dim")
+            for line in self.recent:
+                theirs.append(f"  {clean(line, 100)}\n", "dim")
+            yield Static(theirs, id="theirs")
+            yield Static("r: re-apply mine on top   d/esc: drop mine", id="keys")
+
+    def action_reapply(self) -> None:
+        """Send my change again, against the version as it is now."""
+        self.dismiss(True)
+
+    def action_drop(self) -> None:
+        """Keep their version; forget mine."""
+        self.dismiss(False)
