@@ -114,3 +114,58 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path, clock: FakeClock, si
     finally:
         server.stop()
         store.close()
+
+
+# --- the triage dialogs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(("3",), id="reason"),
+        pytest.param(("n", *"Partner NGO confirms"), id="note"),
+        pytest.param(("I", *"pri"), id="assign"),
+        pytest.param(("e", "down", "space"), id="escalate"),
+        pytest.param(("question_mark",), id="help"),
+    ],
+)
+def test_dialog(
+    snap_compare: SnapCompare,
+    demo_server: RunningServer,
+    clock: FakeClock,
+    size: Any,
+    keys: tuple[str, ...],
+) -> None:
+    app = make_app(demo_server.url, clock)
+    assert snap_compare(app, terminal_size=size, run_before=settled("down", "down", *keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_conflict_dialog(
+    snap_compare: SnapCompare, demo_server: RunningServer, clock: FakeClock, size: Any
+) -> None:
+    from rr_tui.models import IncidentPatch
+
+    app = make_app(demo_server.url, clock)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(app, pilot)
+        await pilot.press("down", "down")
+        selected = app.queue.selected_id
+        assert selected is not None
+        with demo_server.store.write() as tx:
+            current = tx.get(selected)
+            tx.patch(
+                selected,
+                IncidentPatch(assignee="oth.er", reason="taking this one"),
+                Actor("lee.lead", Role.LEAD),
+                current.version,
+            )
+        await pilot.press("a" if app.store.get(selected).status == "new" else "i")  # type: ignore[union-attr]
+        for _ in range(20):
+            await settle(app, pilot)
+            if app.screen is not app.dashboard:
+                break
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

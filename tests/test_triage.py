@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.pilot import Pilot
 from textual.widgets import SelectionList
 
@@ -303,3 +305,31 @@ async def test_palette_lists_every_triage_action(
 
 def _patch(**fields: object) -> IncidentPatch:
     return IncidentPatch.model_validate(fields)
+
+
+async def test_readme_keystroke_counts(demo_server: RunningServer, clock: FakeClock) -> None:
+    """The sequences the README counts do what it says, key for key."""
+    top = create(
+        demo_server,
+        region="ID",
+        category="legal_request",
+        severity="SEV0",
+        due_at=clock.now - timedelta(days=3),  # long breached: it tops the queue
+    )
+    app = make_app(demo_server.url, clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("G")  # start away from the top
+        await pilot.press("g", "e")
+        assert isinstance(app.screen, EscalateDialog)
+        legal = app.screen.ranked[0].contact
+        assert (legal.team.value, legal.on_call, legal.regions) == ("legal", True, ["ID"])
+        await pilot.press("space", "ctrl+s")
+        await drained(app, pilot)
+        assert demo_server.store.get(top.id).escalated_to == [legal.id]
+        await pilot.press("g", "a")  # the top incident is escalated now: nothing to ack
+        await pilot.press("i")
+        await drained(app, pilot)
+        assert demo_server.store.get(top.id).assignee == "lee.lead"
+        await pilot.press("/", *"legal ph", "enter", "c")
+        assert app.clipboard == "+63 2 5550 0104"
