@@ -2,12 +2,13 @@
 
 The chaos transport forwards to the real reference server but, at random and
 reproducibly from a seed, fails a share of requests in the ways a bad network
-does: refused before sending, answer lost after the server applied it, a 500
-without reaching the server, a timeout after the server applied it.
+does: refused before sending, a 500 without reaching the server, a slow answer,
+the answer lost after the server applied it, a timeout after it applied it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -32,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 class ChaosTransport(httpx.AsyncBaseTransport):
-    """The real transport, with a seeded share of requests failing in one of four ways."""
+    """The real transport, with a seeded share of requests failing in one of five ways."""
 
     def __init__(self, seed: int, share: float) -> None:
         self.real = httpx.AsyncHTTPTransport()
@@ -43,18 +44,21 @@ class ChaosTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         roll = self.rng.random() if self.enabled else 1.0
-        if roll < self.share * 0.25:
+        if roll < self.share * 0.2:
             self.faults["refused"] += 1
             raise httpx.ConnectError("chaos: connection refused", request=request)
-        if roll < self.share * 0.5:
+        if roll < self.share * 0.4:
             self.faults["500"] += 1
             return httpx.Response(500, text="chaos")
+        if roll < self.share * 0.6:
+            self.faults["delayed"] += 1
+            await asyncio.sleep(0.2)
         response = await self.real.handle_async_request(request)
         await response.aread()
-        if roll < self.share * 0.75:
+        if self.share * 0.6 <= roll < self.share * 0.8:
             self.faults["answer lost"] += 1
             raise httpx.ReadError("chaos: connection dropped after the server answered")
-        if roll < self.share:
+        if self.share * 0.8 <= roll < self.share:
             self.faults["timed out"] += 1
             raise httpx.ReadTimeout("chaos: no answer in time", request=request)
         return response
