@@ -21,10 +21,14 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
+    PlainSerializer,
+    StrictBool,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -36,8 +40,15 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A timezone-aware datetime, normalised to UTC. Naive datetimes are rejected."""
+def _not_a_number(value: object) -> object:
+    # pydantic would read 0 as 1970-01-01: a number is never what a client meant.
+    if isinstance(value, int | float):
+        raise ValueError("give an ISO 8601 time with its offset, e.g. 2026-11-24T06:32:00Z")
+    return value
+
+
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
+"""A timezone-aware datetime, normalised to UTC. Naive datetimes and numbers are rejected."""
 
 IncidentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 """An incident id: `RR-2041` on the reference server, other shapes on other backends."""
@@ -224,13 +235,21 @@ def _check_timezone(name: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 
 
+WallClock = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"}),
+]
+"""A local wall-clock time, `HH:MM` on the wire (no offset: it is in the contact's zone)."""
+
+
 class WorkingHours(_Response):
     """A stakeholder's working hours, in their own time zone."""
 
     days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     """Working weekdays, 0 = Monday."""
-    start: time = time(9, 0)
-    end: time = time(18, 0)
+    start: WallClock = time(9, 0)
+    end: WallClock = time(18, 0)
 
     @field_validator("days")
     @classmethod
@@ -302,7 +321,7 @@ class IncidentCreate(_Request):
     category: Category
     region: Region
     source: Source
-    sensitive: bool = False
+    sensitive: StrictBool = False
     assignee: UserName | None = None
     due_at: UtcDatetime | None = None
     """Overrides the server's SLA target for the severity."""

@@ -163,7 +163,8 @@ def test_concurrent_retries_with_one_key_apply_once(
 @pytest.mark.parametrize("key", ["", "x" * 201, "tab\there"])
 def test_malformed_idempotency_keys_are_refused(lead: httpx.Client, key: str) -> None:
     response = lead.post("/incidents", json=intake(), headers={"Idempotency-Key": key})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "idempotency-key" in response.json()["error"]["message"]
 
 
 def test_note_and_escalation_replay_once(lead: httpx.Client) -> None:

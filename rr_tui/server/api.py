@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rr_tui import __version__
@@ -63,7 +64,6 @@ _HTTP_CODES = {
     422: "invalid",
     428: "precondition_required",
 }
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 
 
@@ -74,6 +74,7 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "malformed request (e.g. a body that is not JSON)"},
     401: {"model": ErrorBody, "description": "missing or unknown token"},
     413: {"model": ErrorBody, "description": "request body too large"},
     422: {"model": ErrorBody, "description": "invalid request"},
@@ -138,7 +139,12 @@ CurrentUser = Annotated[User, Depends(authenticated)]
 PathId = Annotated[IncidentId, Path(description="an incident id, e.g. RR-2041")]
 IdempotencyKey = Annotated[
     str | None,
-    Header(description="a retry with the same key and body is applied once"),
+    Header(
+        description="a retry with the same key and body is applied once",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+    ),
 ]
 IfMatch = Annotated[str | None, Header(description="the version the change was made against")]
 
@@ -196,11 +202,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid", message or "invalid request", details=details)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, error: HTTPException) -> Response:
+    async def http_error(request: Request, error: HTTPException) -> Response:
         if error.status_code == 304:
             return Response(status_code=304)
         code = _HTTP_CODES.get(error.status_code, "error")
-        return _error(error.status_code, code, str(error.detail))
+        response = _error(error.status_code, code, str(error.detail))
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            # Starlette lists only the methods of the first route matching the
+            # path; RFC 9110 wants every method the resource supports.
+            response.headers["Allow"] = ", ".join(_allowed_methods(app, request.scope))
+        return response
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, error: Exception) -> JSONResponse:
@@ -220,8 +232,6 @@ def _routes(store: Store) -> APIRouter:
         change: Callable[[Tx], BaseModel],
     ) -> Response:
         """Run a change in one transaction, replaying the stored answer for a known key."""
-        if key is not None and not _KEY.match(key):
-            raise ApiError("Idempotency-Key must be 1-200 printable ASCII characters")
         digest = fingerprint(
             request.method, request.url.path, body.model_dump(mode="json", exclude_unset=True)
         )
@@ -440,6 +450,17 @@ def _routes(store: Store) -> APIRouter:
         )
 
     return router
+
+
+def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
