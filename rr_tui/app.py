@@ -11,16 +11,21 @@ import asyncio
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
 from textual import on, work
-from textual.binding import Binding
+from textual.app import SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.screen import Screen
+from textual.theme import Theme
 
 from rr_tui.backends.base import Backend, BackendError
 from rr_tui.models import Incident, Me, TimelineEvent
-from rr_tui.options import DashboardOptions
+from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.dashboard import DashboardScreen
 from rr_tui.sync.contacts import ContactDirectory
@@ -87,6 +92,7 @@ class RrApp(TriageMixin):
         self.first_poll = asyncio.Event()
         """Set when the first poll has finished, well or not (tests wait on it)."""
         self._timelines: dict[str, tuple[int, list[TimelineEvent]]] = {}
+        self._configure()
 
     # --- start and stop -------------------------------------------------------------
 
@@ -115,6 +121,7 @@ class RrApp(TriageMixin):
         self.set_interval(CONTACTS_REFRESH, self.load_contacts)
         self.load_contacts()
         self.load_me()
+        self.show_view(self.options.default_view)
         self.poll()
         self.resume_outbox()
 
@@ -264,3 +271,120 @@ class RrApp(TriageMixin):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    # --- configuration: views, keymap, theme (issue 5) ---
+
+    VIEW_BINDINGS: ClassVar[list[Binding]] = [
+        Binding("right_square_bracket", "next_view", "Next view", show=False, id="views.next"),
+        Binding(
+            "left_square_bracket", "previous_view", "Previous view", show=False, id="views.previous"
+        ),
+    ]
+    """Bound when the options have saved views; each view with a key adds `views.NAME`."""
+
+    def _configure(self) -> None:
+        """Apply the options' theme, keymap and saved views (called once, by `__init__`)."""
+        self.register_theme(self.high_contrast_theme())
+        self.theme = self.options.theme
+        self.view: SavedView | None = None
+        """The saved view the queue shows (None: no views configured)."""
+        self._base_title = self.options.title
+        views = self.options.views
+        if views:
+            extra = BindingsMap(
+                [
+                    *self.VIEW_BINDINGS,
+                    *(
+                        Binding(
+                            view.key,
+                            f"switch_view({view.name!r})",
+                            f"View {view.name}",
+                            show=False,
+                            id=f"views.{view.name}",
+                        )
+                        for view in views
+                        if view.key
+                    ),
+                ]
+            )
+            for key, bindings in extra.key_to_bindings.items():
+                self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
+        self.set_keymap(dict(self.options.keymap))
+
+    @staticmethod
+    def high_contrast_theme() -> Theme:
+        """White on black with saturated, distinct severity colours."""
+        return Theme(
+            name=HIGH_CONTRAST_THEME,
+            primary="#00D7FF",
+            secondary="#FFFFFF",
+            accent="#FF5FFF",
+            foreground="#FFFFFF",
+            background="#000000",
+            surface="#000000",
+            panel="#262626",
+            warning="#FFD700",
+            error="#FF2020",
+            success="#00FF5F",
+            dark=True,
+        )
+
+    def show_view(self, name: str) -> None:
+        """Switch the queue to a saved view by name ("" or an unknown name: the first view)."""
+        views = self.options.views
+        view = next((view for view in views if view.name == name), views[0] if views else None)
+        if view is not None:
+            self._apply_view(view)
+
+    @work(exclusive=True, group="view", exit_on_error=False)
+    async def _apply_view(self, view: SavedView) -> None:
+        """Filter the queue; a view of "my" incidents first asks the backend who we are."""
+        filter = view.filter
+        if view.mine:
+            if self.me is None:
+                try:
+                    self.me = await self.backend.me()
+                except BackendError as error:
+                    self.notify(
+                        f"View {view.name} shows nobody's incidents: the backend did not say "
+                        f"who you are ({error.message}). Switch to it again once it answers.",
+                        severity="warning",
+                        markup=False,
+                    )
+            filter = replace(filter, assignee=self.me.name if self.me else "")
+        self.store.set_filter(filter)
+        self.view = view
+        # Marks on rows the view hides go: a bulk action never touches what is not shown.
+        self.marked.difference_update([i for i in self.marked if self.store.index_of(i) is None])
+        self.options = replace(self.options, title=f"{self._base_title} · view {view.name}")
+        self.queue.store_changed(StoreChange(reset=True))
+        self.refresh_status()
+
+    def action_switch_view(self, name: str) -> None:
+        """Show the saved view `name`."""
+        self.show_view(name)
+
+    def _step_view(self, step: int) -> None:
+        views = self.options.views
+        if not views:
+            return
+        index = views.index(self.view) if self.view in views else -step
+        self._apply_view(views[(index + step) % len(views)])
+
+    def action_next_view(self) -> None:
+        """Show the next saved view."""
+        self._step_view(1)
+
+    def action_previous_view(self) -> None:
+        """Show the previous saved view."""
+        self._step_view(-1)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Everything else, plus one command per saved view."""
+        yield from super().get_system_commands(screen)
+        for view in self.options.views:
+            yield SystemCommand(
+                f"View: {view.name}",
+                "Show this saved view in the queue",
+                lambda name=view.name: self.show_view(name),
+            )

@@ -1,19 +1,53 @@
-"""The `rr-tui` command line: `serve` runs the reference backend, `demo` shows the product."""
+"""The `rr-tui` command line.
+
+    rr-tui [--profile NAME] [--view NAME]      the dashboard on the active profile
+    rr-tui demo                                the dashboard on a throw-away demo backend
+    rr-tui serve                               the reference incident backend
+    rr-tui list [--view NAME] [--format F]     the queue, headless: table, JSON or CSV
+    rr-tui check-config                        check the configuration, start nothing
+    rr-tui config path | init | example        where the config file is; write a starter
+
+Every command that reads the configuration refuses to start on any problem in
+it, and says each one in a line (`rr_tui.config.load`). Flags beat `RR_TUI_*`
+environment variables, which beat the file, which beats the defaults.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import csv
+import json
 import logging
 import os
 import random
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
 
 from rr_tui import __version__, locations
-from rr_tui.options import DashboardOptions
+from rr_tui.config import (
+    ConfigError,
+    Loaded,
+    Profile,
+    Settings,
+    TokenError,
+    config_path,
+    load,
+    render_example,
+    resolve_token,
+    token_source,
+)
+from rr_tui.models import Incident, Severity, Status
+from rr_tui.options import DashboardOptions, SavedView
+from rr_tui.sanitize import clean
 
 if TYPE_CHECKING:
     from rr_tui.backends.rr_http import RrHttpBackend
@@ -46,30 +80,88 @@ def _rate(value: str) -> float:
     return rate
 
 
+# --- the parser ---------------------------------------------------------------------
+
+FLAG_NAMES = {
+    "profile": "--profile",
+    "default_view": "--view",
+    "poll_interval": "--poll-interval",
+    "theme": "--theme",
+    "reveal_sensitive": "--reveal-sensitive",
+    "profiles": "--url",
+}
+"""The setting each flag overrides (--url overrides the active profile's url)."""
+
+
+def _add_config(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="the config file (default: $RR_TUI_CONFIG, else the platform config directory: "
+        "`rr-tui config path` prints it)",
+    )
+
+
+def _add_profile(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--profile", metavar="NAME", default=default, help="the backend profile to use"
+    )
+    parser.add_argument("--url", default=default, help="the rr API server (overrides the profile)")
+    parser.add_argument(
+        "--token",
+        default=default,
+        help="its bearer token (default: the profile's token_env or token_command; "
+        "prefer those: flags show in ps)",
+    )
+
+
+def _add_view(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument("--view", metavar="NAME", default=default, help="the saved view to show")
+    parser.add_argument(
+        "--reveal-sensitive",
+        action="store_true",
+        default=False if default is None else default,
+        help="show sensitive titles unmasked by default",
+    )
+
+
+def _add_display(parser: argparse.ArgumentParser, default: Any) -> None:
+    _add_view(parser, default)
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        metavar="SECONDS",
+        default=default,
+        help="seconds between polls (at least 1)",
+    )
+    parser.add_argument(
+        "--theme", metavar="NAME", default=default, help="a Textual theme, or rr-high-contrast"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every `rr-tui` command."""
     parser = argparse.ArgumentParser(
         prog="rr-tui",
-        description="A terminal dashboard for Trust & Safety Rapid Response teams.",
+        description="A terminal dashboard for Trust & Safety Rapid Response teams. "
+        "Without a command: the dashboard on the active profile's backend.",
     )
     parser.add_argument("--version", action="version", version=f"rr-tui {__version__}")
-    parser.add_argument("--url", help="an rr API server to open the dashboard on")
-    parser.add_argument(
-        "--token",
-        help="its bearer token (default: $RR_TUI_TOKEN; prefer that: flags show in ps)",
-    )
-    parser.add_argument(
-        "--reveal-sensitive",
-        action="store_true",
-        help="show sensitive titles unmasked by default",
-    )
+    _add_config(parser, None)
+    _add_profile(parser, None)
+    _add_display(parser, None)
     parser.set_defaults(run=_dashboard)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Options given after the command name must not be reset by the command's own
+    # defaults (`rr-tui --config X list`): SUPPRESS leaves the top level's value.
+    keep = argparse.SUPPRESS
 
     serve = commands.add_parser(
         "serve",
         help="run the reference incident backend (rr HTTP API v1)",
-        description="Run the reference incident backend: the rr HTTP API v1 over a SQL store.",
+        description="Run the reference incident backend: the rr HTTP API v1 over a SQL store. "
+        "SLA targets come from the configuration's [severities] table.",
     )
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -94,11 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--users", type=Path, metavar="FILE", help="users and tokens (TOML)")
     serve.add_argument(
         "--token",
+        dest="serve_token",
         help="fix the demo-lead user's token (for scripts); ignored with --users",
     )
     serve.add_argument(
         "--quiet", action="store_true", help="log warnings and errors only (no access log)"
     )
+    _add_config(serve, keep)
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser(
@@ -106,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the dashboard on a throw-away demo backend",
         description=(
             "Start the reference backend in-process on a free loopback port, with demo data "
-            "and live traffic, and open the dashboard on it over real HTTP."
+            "and live traffic, and open the dashboard on it over real HTTP. Your configuration "
+            "applies (views, keymap, theme, ...), except its profiles."
         ),
     )
     demo.add_argument(
@@ -117,7 +212,68 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run only the demo backend and print its URL and tokens",
     )
+    _add_config(demo, keep)
+    _add_display(demo, keep)
     demo.set_defaults(run=_demo)
+
+    listing = commands.add_parser(
+        "list",
+        help="print the queue of a saved view: a table, JSON or CSV",
+        description="Fetch the queue from the active profile's backend once and print it in "
+        "queue order (severity, SLA, age), filtered by a saved view, for scripts and shift "
+        "reports. The table has the configured columns; JSON and CSV have every field.",
+    )
+    listing.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="output format (default: %(default)s)",
+    )
+    _add_config(listing, keep)
+    _add_profile(listing, keep)
+    _add_view(listing, keep)
+    listing.set_defaults(run=_list)
+
+    check = commands.add_parser(
+        "check-config",
+        help="check the configuration without starting anything",
+        description="Read the config file and the RR_TUI_* environment, check every value, "
+        "and say what the dashboard would use. Exits 2 if anything is wrong. Token commands "
+        "are not run.",
+    )
+    _add_config(check, keep)
+    _add_profile(check, keep)
+    _add_display(check, keep)
+    check.set_defaults(run=_check_config)
+
+    config = commands.add_parser(
+        "config",
+        help="where the config file is, and a starter file",
+        description="Find the config file, or write a commented starter.",
+    )
+    actions = config.add_subparsers(dest="action", metavar="ACTION", required=True)
+    path = actions.add_parser(
+        "path",
+        help="print the config file's path",
+        description="Print the path of the config file rr-tui reads: --config, else "
+        "$RR_TUI_CONFIG, else the platform config directory.",
+    )
+    _add_config(path, keep)
+    path.set_defaults(run=_config_path)
+    init = actions.add_parser(
+        "init",
+        help="write a commented starter config (never overwrites)",
+        description="Write a starter config file, every option commented with its default, "
+        "where `rr-tui config path` says. An existing file is never overwritten.",
+    )
+    _add_config(init, keep)
+    init.set_defaults(run=_config_init)
+    example = actions.add_parser(
+        "example",
+        help="print the commented starter config",
+        description="Print the starter config that `rr-tui config init` writes.",
+    )
+    example.set_defaults(run=_config_example)
     return parser
 
 
@@ -128,12 +284,397 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
+    except ConfigError as error:
+        for line in error.lines:
+            print(f"rr-tui: {line}", file=sys.stderr)
+        return 2
+    except TokenError as error:
+        print(f"rr-tui: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `rr-tui list | head`: the reader left. Point stdout at /dev/null so the
+        # interpreter's last flush does not raise again, and exit as `head` expects.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+# --- configuration ------------------------------------------------------------------
+
+
+def ui_names() -> tuple[list[str], set[str]]:
+    """The theme names and key binding ids the dashboard knows, to check the config against.
+
+    Binding ids are collected from the `BINDINGS` (and `VIEW_BINDINGS`) of every class in
+    the app, screens and widgets modules and their bases, so a new binding is known as
+    soon as it is written.
+    """
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+    from textual.theme import BUILTIN_THEMES
+
+    import rr_tui.app
+    import rr_tui.screens
+    import rr_tui.widgets
+
+    modules: list[Any] = [rr_tui.app]
+    for package in (rr_tui.screens, rr_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    ids: set[str] = set()
+    for module in modules:
+        for value in vars(module).values():
+            if not (isinstance(value, type) and issubclass(value, DOMNode)):
+                continue
+            for klass in value.__mro__:
+                for attribute in ("BINDINGS", "VIEW_BINDINGS"):
+                    for binding in vars(klass).get(attribute, ()):
+                        if isinstance(binding, Binding) and binding.id:
+                            ids.add(binding.id)
+    return list(BUILTIN_THEMES), ids
+
+
+def load_config(args: argparse.Namespace) -> Loaded:
+    """The configuration for this command line: file, environment and flags, all checked."""
+    flags: dict[str, Any] = {}
+    for setting, attribute in (
+        ("profile", "profile"),
+        ("default_view", "view"),
+        ("poll_interval", "poll_interval"),
+        ("theme", "theme"),
+    ):
+        value = getattr(args, attribute, None)
+        if value is not None:
+            flags[setting] = value
+    if getattr(args, "reveal_sensitive", False):
+        flags["reveal_sensitive"] = True
+    themes, binding_ids = ui_names()
+    return load(
+        getattr(args, "config", None),
+        flags=flags,
+        flag_names=FLAG_NAMES,
+        url=getattr(args, "url", None),
+        themes=themes,
+        binding_ids=binding_ids,
+    )
+
+
+def _token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
+    name, profile = loaded.settings.active()
+    flag = getattr(args, "token", None)
+    if flag:
+        return SecretStr(flag)
+    try:
+        return resolve_token(name, profile)
+    except TokenError as error:
+        if loaded.layers.exists:
+            raise
+        raise TokenError(
+            f"{error}. New here? `rr-tui demo` shows the dashboard on a demo backend, and "
+            "`rr-tui config init` writes a starter config"
+        ) from None
+
+
+def make_backend(name: str, profile: Profile, token: SecretStr) -> RrHttpBackend:
+    """The backend adapter for a profile (kind "rr": the rr HTTP API v1)."""
+    from rr_tui.backends.rr_http import RrHttpBackend
+
+    host = urlsplit(profile.url).netloc
+    return RrHttpBackend(profile.url, token.get_secret_value(), name=f"{name} · rr {host}")
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    loaded = load_config(args)
+    settings = loaded.settings
+    name, profile = settings.active()
+    backend = make_backend(name, profile, _token(args, loaded))
+    return _run_dashboard(backend, settings.dashboard_options())
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    loaded = load_config(args)
+    settings, layers = loaded.settings, loaded.layers
+    if layers.exists:
+        print(f"config: {layers.path} (from {layers.origin})")
+    else:
+        print(f"config: no file at {layers.path}: defaults and environment only")
+    if layers.env:
+        print("environment: " + ", ".join(_env_names(layers.env)))
+    name, profile = settings.active()
+    print(f"profile: {name}: {profile.kind} {profile.url}, token from {_token_note(profile)}")
+    if len(settings.profiles) > 1:
+        print("profiles: " + ", ".join(settings.profiles))
+    views = ", ".join(
+        f"{view} ({config.key})" if config.key else view for view, config in settings.views.items()
+    )
+    print(f"views: {views}; starting with {settings.default_view}")
+    print(
+        f"theme {settings.theme}, polling every {settings.poll_interval:g}s, "
+        f"{len(settings.keymap)} key binding(s) changed"
+    )
+    print("ok")
+    return 0
+
+
+def _token_note(profile: Profile) -> str:
+    """Where the token comes from, and whether it is there: never the token itself."""
+    if profile.token_command:
+        return f"{token_source(profile)} (not run by check-config)"
+    state = "set" if os.environ.get(profile.token_env, "").strip() else "NOT SET"
+    return f"{token_source(profile)} ({state})"
+
+
+def _env_names(env: dict[str, Any], prefix: str = "RR_TUI_") -> list[str]:
+    names: list[str] = []
+    for key, value in env.items():
+        name = prefix + key.upper()
+        if isinstance(value, dict) and key != "keymap":
+            names.extend(_env_names(value, name + "__"))
+        else:
+            names.append(name)
+    return names
+
+
+def _config_path(args: argparse.Namespace) -> int:
+    path, _origin = config_path(getattr(args, "config", None))
+    print(path)
+    if not path.exists():
+        print("(no file there yet: `rr-tui config init` writes a starter)", file=sys.stderr)
+    return 0
+
+
+def _config_init(args: argparse.Namespace) -> int:
+    path, _origin = config_path(getattr(args, "config", None))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as file:
+            file.write(render_example())
+    except FileExistsError:
+        print(f"rr-tui: {path} already exists: not overwritten", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    print("edit it, then run `rr-tui check-config`")
+    return 0
+
+
+def _config_example(args: argparse.Namespace) -> int:
+    print(render_example(), end="")
+    return 0
+
+
+# --- rr-tui list --------------------------------------------------------------------
+
+LIST_COLUMNS = ("sev", "id", "age", "sla", "status", "region", "category", "assignee", "title")
+"""The table's columns when the config chooses none: all of them (a report has no width)."""
+
+HEADERS = {
+    "sev": "SEV",
+    "id": "ID",
+    "age": "AGE",
+    "sla": "SLA",
+    "status": "ST",
+    "region": "RG",
+    "category": "CATEGORY",
+    "assignee": "OWNER",
+    "title": "TITLE",
+}
+
+MASKED = "▒▒▒ sensitive"
+
+
+def _list(args: argparse.Namespace) -> int:
+    loaded = load_config(args)
+    settings = loaded.settings
+    name, profile = settings.active()
+    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
+    backend = make_backend(name, profile, _token(args, loaded))
+    from rr_tui.backends.base import BackendError
+
+    try:
+        incidents, skipped = asyncio.run(fetch_view(backend, view))
+    except BackendError as error:
+        print(f"rr-tui list: {clean(error.message, 300)}", file=sys.stderr)
+        return 1
+    if skipped:
+        print(f"rr-tui list: skipped {skipped} record(s) that break the schema", file=sys.stderr)
+    write_list(
+        sys.stdout,
+        args.format,
+        incidents,
+        settings,
+        now=datetime.now(UTC),
+        profile=name,
+        view=view.name,
+    )
+    return 0
+
+
+async def fetch_view(backend: RrHttpBackend, view: SavedView) -> tuple[list[Incident], int]:
+    """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
+    from rr_tui.sync.store import IncidentStore
+
+    try:
+        changes = await backend.changes(None)
+        selection = view.filter
+        if view.mine:
+            me = await backend.me()
+            selection = replace(selection, assignee=me.name)
+    finally:
+        await backend.aclose()
+    store = IncidentStore(selection)
+    store.apply(changes.items, reset=True)
+    return list(store), len(changes.skipped)
+
+
+def write_list(
+    out: IO[str],
+    fmt: str,
+    incidents: Sequence[Incident],
+    settings: Settings,
+    *,
+    now: datetime,
+    profile: str,
+    view: str,
+) -> None:
+    """Write incidents as a table (the configured columns), JSON or CSV (every field).
+
+    Sensitive titles and summaries are masked unless `reveal_sensitive` is set, as on
+    screen. Text from the backend is cleaned of control and bidi characters in the
+    table and CSV, JSON escapes everything beyond ASCII, and CSV cells that a spreadsheet
+    would run as a formula are quoted with a leading `'`.
+    """
+    options = settings.dashboard_options()
+    if fmt == "json":
+        items = [_json_item(incident, options, now) for incident in incidents]
+        body = {
+            "profile": profile,
+            "view": view,
+            "generated_at": now.isoformat(),
+            "count": len(items),
+            "items": items,
+        }
+        out.write(json.dumps(body, indent=2) + "\n")
+    elif fmt == "csv":
+        _write_csv(out, incidents, options, now)
+    else:
+        _write_table(out, incidents, options, settings.columns or LIST_COLUMNS, now)
+
+
+def _shown(incident: Incident, options: DashboardOptions) -> bool:
+    return options.reveal_sensitive or not incident.sensitive
+
+
+def _minutes_left(incident: Incident, now: datetime) -> int | None:
+    """Minutes to the SLA breach (negative: past it); None once the clock stopped."""
+    if incident.status in (Status.MITIGATED, Status.RESOLVED):
+        return None
+    return int((incident.due_at - now) / timedelta(minutes=1))
+
+
+def _json_item(incident: Incident, options: DashboardOptions, now: datetime) -> dict[str, Any]:
+    item = incident.model_dump(mode="json")
+    item["severity_label"] = options.severity_labels.get(incident.severity, incident.severity)
+    item["sla_minutes_left"] = _minutes_left(incident, now)
+    if not _shown(incident, options):
+        item["title"] = MASKED
+        item["summary"] = ""
+    return item
+
+
+CSV_FIELDS = (
+    "id",
+    "severity",
+    "severity_label",
+    "status",
+    "region",
+    "category",
+    "assignee",
+    "source",
+    "created_at",
+    "due_at",
+    "sla_minutes_left",
+    "age_minutes",
+    "sensitive",
+    "title",
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else clean(str(value), 300)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _write_csv(
+    out: IO[str], incidents: Iterable[Incident], options: DashboardOptions, now: datetime
+) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for incident in incidents:
+        row: dict[str, object] = {
+            "id": incident.id,
+            "severity": incident.severity.value,
+            "severity_label": options.severity_labels.get(incident.severity, ""),
+            "status": incident.status.value,
+            "region": incident.region,
+            "category": incident.category,
+            "assignee": incident.assignee,
+            "source": incident.source.value,
+            "created_at": incident.created_at.isoformat(),
+            "due_at": incident.due_at.isoformat(),
+            "sla_minutes_left": _minutes_left(incident, now),
+            "age_minutes": int((now - incident.created_at) / timedelta(minutes=1)),
+            "sensitive": "yes" if incident.sensitive else "no",
+            "title": incident.title if _shown(incident, options) else MASKED,
+        }
+        writer.writerow([_cell(row[name]) for name in CSV_FIELDS])
+
+
+def _write_table(
+    out: IO[str],
+    incidents: Sequence[Incident],
+    options: DashboardOptions,
+    columns: Sequence[str],
+    now: datetime,
+) -> None:
+    from rich.cells import cell_len
+
+    from rr_tui.widgets.format import STATUS_SHORT, age, category_label, sla
+
+    def cell(key: str, incident: Incident) -> str:
+        values: dict[str, Callable[[], str]] = {
+            "sev": lambda: options.severity_labels.get(incident.severity, incident.severity),
+            "id": lambda: incident.id,
+            "age": lambda: age(incident, now),
+            "sla": lambda: sla(incident, now)[0],
+            "status": lambda: STATUS_SHORT[incident.status],
+            "region": lambda: incident.region,
+            "category": lambda: category_label(incident.category),
+            "assignee": lambda: incident.assignee or "—",
+            "title": lambda: incident.title if _shown(incident, options) else MASKED,
+        }
+        return clean(values[key](), 300)
+
+    rows = [[HEADERS[key] for key in columns]]
+    rows.extend([cell(key, incident) for key in columns] for incident in incidents)
+    # Cells, not characters: a Thai or Japanese name must not push the columns after it.
+    widths = [max(cell_len(row[index]) for row in rows) for index in range(len(columns))]
+    for row in rows:
+        padded = [text + " " * (widths[i] - cell_len(text)) for i, text in enumerate(row)]
+        out.write("  ".join(padded).rstrip() + "\n")
+
+
+# --- the dashboard, the demo, the server --------------------------------------------
 
 
 def _serve(args: argparse.Namespace) -> int:
     from rr_tui.server.auth import UsersFileError, demo_users, load_users
+
+    sla = load_config(args).settings.sla_targets()
 
     if args.users:
         try:
@@ -143,7 +684,7 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
         tokens: dict[str, str] = {}
     else:
-        users, tokens = demo_users(args.token)
+        users, tokens = demo_users(args.serve_token)
     return _run_server(
         url=_db_url(args.db),
         host=args.host,
@@ -153,33 +694,22 @@ def _serve(args: argparse.Namespace) -> int:
         users=users,
         tokens=tokens,
         quiet=args.quiet,
+        sla=sla,
     )
 
 
-def _dashboard(args: argparse.Namespace) -> int:
-    url = args.url
-    token = args.token or os.environ.get("RR_TUI_TOKEN")
-    if not url:
-        print(
-            "rr-tui: no backend to open. Try `rr-tui demo`, or "
-            "`rr-tui --url http://HOST:PORT` with the token in $RR_TUI_TOKEN.",
-            file=sys.stderr,
-        )
-        return 2
-    if not token:
-        print("rr-tui: no token: set $RR_TUI_TOKEN or pass --token", file=sys.stderr)
-        return 2
-    from rr_tui.backends.rr_http import RrHttpBackend
-
-    options = DashboardOptions(reveal_sensitive=args.reveal_sensitive)
-    return _run_dashboard(RrHttpBackend(url, token), options)
-
-
-def _run_dashboard(backend: RrHttpBackend, options: DashboardOptions) -> int:
+def _run_dashboard(
+    backend: RrHttpBackend, options: DashboardOptions, outbox: Path | None = None
+) -> int:
     from rr_tui.app import RrApp
 
     _log_to_file()
-    RrApp(backend, options, contacts_cache=locations.contacts_cache()).run()
+    RrApp(
+        backend,
+        options,
+        contacts_cache=locations.contacts_cache(),
+        outbox=outbox or locations.outbox_path(backend.name),
+    ).run()
     return 0
 
 
@@ -197,6 +727,7 @@ def _log_to_file() -> None:
 def _demo(args: argparse.Namespace) -> int:
     from rr_tui.server.auth import demo_users
 
+    settings = load_config(args).settings
     users, tokens = demo_users()
     with tempfile.TemporaryDirectory(prefix="rr-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
@@ -210,11 +741,14 @@ def _demo(args: argparse.Namespace) -> int:
                 users=users,
                 tokens=tokens,
                 sqlite_sync="normal",
+                sla=settings.sla_targets(),
             )
-        return _run_demo_dashboard(url, args.simulate, users, tokens["demo-lead"])
+        return _run_demo_dashboard(url, args.simulate, users, tokens["demo-lead"], settings)
 
 
-def _run_demo_dashboard(url: str, simulate: float, users: Users, token: str) -> int:
+def _run_demo_dashboard(
+    url: str, simulate: float, users: Users, token: str, settings: Settings
+) -> int:
     from rr_tui.backends.rr_http import RrHttpBackend
     from rr_tui.server.api import create_app
     from rr_tui.server.runner import ServerThread
@@ -222,12 +756,14 @@ def _run_demo_dashboard(url: str, simulate: float, users: Users, token: str) -> 
     from rr_tui.server.simulator import Simulator
     from rr_tui.server.store import Store
 
-    store = Store.open(url, sqlite_sync="normal")
+    store = Store.open(url, sqlite_sync="normal", sla=settings.sla_targets())
     seed_demo(store)
     app = create_app(store, users, background=Simulator(store, simulate).run)
     with ServerThread(app) as server:
-        options = DashboardOptions(title="RR · APAC demo")
-        code = _run_dashboard(RrHttpBackend(server.url, token), options)
+        options = settings.dashboard_options(title=f"{settings.title} · APAC demo")
+        # The demo's outbox lives and dies with its throw-away database.
+        outbox = Path(url.removeprefix("sqlite:///")).with_name("outbox.db")
+        code = _run_dashboard(RrHttpBackend(server.url, token), options, outbox)
     store.close()
     return code
 
@@ -243,6 +779,7 @@ def _run_server(
     tokens: dict[str, str],
     sqlite_sync: SqliteSync = "full",
     quiet: bool = False,
+    sla: dict[Severity, timedelta] | None = None,
 ) -> int:
     import uvicorn
 
@@ -255,7 +792,7 @@ def _run_server(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    store = Store.open(url, sqlite_sync=sqlite_sync)
+    store = Store.open(url, sqlite_sync=sqlite_sync, **({"sla": sla} if sla else {}))
     if seed:
         added = seed_demo(store)
         print(

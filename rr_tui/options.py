@@ -6,13 +6,28 @@ directly. Defaults are what a new user gets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rr_tui.models import Severity
+from rr_tui.sync.store import Filter
 
 
 def _labels() -> dict[Severity, str]:
     return {severity: severity.value for severity in Severity}
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A named filter of the queue, switched to by its key, `[`/`]` or the command palette."""
+
+    name: str
+    """Shown in the status bar and the command palette (config names: `[a-z][a-z0-9_-]*`)."""
+    filter: Filter = field(default_factory=Filter)
+    key: str = ""
+    """Keys that switch to this view, comma-separated ("" for none)."""
+    mine: bool = False
+    """Only incidents assigned to the signed-in user (the backend says who that is)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,7 @@ class DashboardOptions:
     severity_labels: dict[Severity, str] = field(default_factory=_labels)
     """Display label per severity (four characters or fewer fit the queue column)."""
     alert_rank: int = 1
-    """New incidents at this severity rank or more urgent ring the bell (1: SEV0 and SEV1)."""
+    """New incidents at this severity rank or more urgent alert (1: SEV0 and SEV1; -1: none)."""
     bell: bool = True
     """Ring the terminal bell for urgent arrivals (a toast is always shown)."""
     flash_seconds: float = 4.0
@@ -39,3 +54,18 @@ class DashboardOptions:
     """Severity changes ask for a reason, and an empty one is refused."""
     undo_seconds: float = 30.0
     """How long after a severity or assignment change `u` can undo it."""
+    views: tuple[SavedView, ...] = ()
+    """Saved views, in the order `[` and `]` step through them (none: the queue shows every
+    open incident and there is nothing to switch)."""
+    default_view: str = ""
+    """The view shown at start ("": the first of `views`)."""
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id → keys, applied with `App.set_keymap`."""
+    theme: str = "textual-dark"
+    """A Textual theme name, or `HIGH_CONTRAST_THEME`."""
+    columns: tuple[str, ...] = ()
+    """Queue column keys in order (see `columns_for`); empty: chosen by width."""
+
+
+HIGH_CONTRAST_THEME = "rr-high-contrast"
+"""The name of rr-tui's own high-contrast theme (registered by the app)."""

@@ -9,7 +9,7 @@ wherever it moved.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,8 +46,15 @@ class Column:
     width: int
 
 
-def columns_for(width: int) -> list[Column]:
-    """The columns that fit `width` cells; the title takes the rest."""
+def columns_for(width: int, chosen: Sequence[str] = ()) -> list[Column]:
+    """The columns that fit `width` cells; the title takes the rest.
+
+    `chosen` (column keys, in order, from the config) replaces the choice by width;
+    the mark column always comes first.
+    """
+    if chosen:
+        known = {column.key: column for column in columns_for(10_000)}
+        return [known["mark"], *(known[key] for key in chosen if key in known)]
     columns = [
         Column("mark", "", 2),
         Column("sev", "SEV", 4),
@@ -153,7 +160,7 @@ class QueueView(ScrollView, can_focus=True):
         self.cursor = 0
         self.selected_id: str | None = None
         self._flash: dict[str, float] = {}
-        self._columns = columns_for(80)
+        self._columns = columns_for(80, options.columns)
         self._styles: dict[str, Style] = {}
 
     # --- data in -------------------------------------------------------------------
@@ -254,7 +261,7 @@ class QueueView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Re-lay the columns for the new width."""
-        self._columns = columns_for(self.scrollable_content_region.width)
+        self._columns = columns_for(self.scrollable_content_region.width, self.options.columns)
         self._sync_size()
 
     def notify_style_update(self) -> None:
