@@ -127,7 +127,6 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path, clock: FakeClock, si
         pytest.param(("n", *"Partner NGO confirms"), id="note"),
         pytest.param(("I", *"pri"), id="assign"),
         pytest.param(("e", "down", "space"), id="escalate"),
-        pytest.param(("question_mark",), id="help"),
     ],
 )
 def test_dialog(
