@@ -7,6 +7,7 @@ the schema is skipped and reported while the rest of the page applies.
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -178,7 +179,7 @@ class RrHttpBackend:
         try:
             whole = IncidentPage.model_validate_json(response.content)
         except ValidationError:
-            page = self._parse(_Envelope, response)
+            page = self._lenient(_Envelope, response)
             for raw in page.items:
                 try:
                     items.append(Incident.model_validate(raw))
@@ -194,12 +195,25 @@ class RrHttpBackend:
             more=whole.more,
         )
 
+    def _lenient(self, model: type[Model], response: httpx.Response) -> Model:
+        """Parse an envelope whose records may be broken, even as UTF-8.
+
+        Bytes that are not UTF-8 become U+FFFD, so one bad record costs that
+        record, not the page: the page would otherwise fail on every poll.
+        """
+        try:
+            data = json.loads(response.content.decode("utf-8", errors="replace"))
+            return model.model_validate(data)
+        except (ValueError, ValidationError) as error:
+            detail = _describe(None, error) if isinstance(error, ValidationError) else "not JSON"
+            raise Unavailable(f"{self.name} sent a malformed answer: {detail}") from None
+
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
         """The incident's timeline after event `after`; broken events are left out."""
         response = await self._request(
             "GET", f"/incidents/{incident_id}/timeline", params={"after": after}
         )
-        return _valid_items(self._parse(_ItemList, response).items, TimelineEvent)
+        return _valid_items(self._lenient(_ItemList, response).items, TimelineEvent)
 
     async def contacts(self) -> list[Contact] | None:
         """The directory, or None if unchanged since the last call (ETag)."""
@@ -207,7 +221,7 @@ class RrHttpBackend:
         response = await self._request("GET", "/contacts", headers=headers)
         if response.status_code == 304:
             return None
-        contacts = _valid_items(self._parse(_ItemList, response).items, Contact)
+        contacts = _valid_items(self._lenient(_ItemList, response).items, Contact)
         self._contacts_etag = response.headers.get("etag")
         return contacts
 
