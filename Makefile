@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck contracts pytest bench clean tools
+.PHONY: demo serve test lint typecheck contracts pytest bench clean tools soak
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ pytest: $(STAMP) tools
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck contracts pytest
+
+# The long version of the reliability suite: more actions, more generated requests,
+# a fresh seed each run; figures land in .soak/ for RELIABILITY.md.
+soak: $(STAMP) tools
+	mkdir -p .soak
+	RR_SOAK_ACTIONS=$${RR_SOAK_ACTIONS:-1000} RR_SOAK_SEED=$${RR_SOAK_SEED:-$$(date +%s)} \
+	RR_SOAK_REPORT=.soak/faults.json RR_SOAK_EXAMPLES=$${RR_SOAK_EXAMPLES:-300} RR_REPORT_DIR=.soak \
+	$(BIN)/python -m pytest -q -s tests/test_reliability.py \
+	  tests/test_server_hardening.py tests/test_hostile_text.py tests/test_crash_safety.py \
+	  tests/test_triage_faults.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

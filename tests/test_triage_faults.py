@@ -272,9 +272,12 @@ app.run(headless=True)
 """
 
 
-def run_driver(server_url: str, outbox: Path, count: int, ids: list[str]) -> subprocess.Popen[str]:
+def run_driver(
+    server_url: str, outbox: Path, count: int, ids: list[str], token: str = LEAD
+) -> subprocess.Popen[str]:
+    """A real RrApp, headless, in its own process: sends `count` notes, exits when drained."""
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, server_url, LEAD, str(outbox), str(count), ",".join(ids)],
+        [sys.executable, "-c", DRIVER, server_url, token, str(outbox), str(count), ",".join(ids)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

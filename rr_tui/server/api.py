@@ -220,8 +220,35 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal", "the server failed to handle this request")
 
 
+def _query_names(dependant: Any) -> set[str]:
+    """Query parameter names a route declares, its dependencies' included."""
+    if dependant is None:
+        return set()
+    names = {field.alias for field in getattr(dependant, "query_params", ())}
+    for sub in getattr(dependant, "dependencies", ()):
+        names |= _query_names(sub)
+    return names
+
+
+async def known_query_only(request: Request) -> None:
+    """Unknown query parameters are refused (422), like unknown body fields: a typo is an error."""
+    known = _query_names(getattr(request.scope.get("route"), "dependant", None))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", unknown[0][:60]),
+                    "msg": "unknown query parameter",
+                    "input": None,
+                }
+            ]
+        )
+
+
 def _routes(store: Store) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(dependencies=[Depends(known_query_only)])
 
     def keyed(
         user: User,
@@ -272,7 +299,7 @@ def _routes(store: Store) -> APIRouter:
     async def list_incidents(
         request: Request,
         _user: CurrentUser,
-        since: Annotated[str | None, Query(max_length=200)] = None,
+        since: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 5_000,
     ) -> Response:
         """What changed since `since` (everything open without it), oldest change first.
