@@ -23,14 +23,15 @@ import os
 import random
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import tomllib
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from rr_tui import __version__, locations
 from rr_tui.config import (
@@ -45,12 +46,12 @@ from rr_tui.config import (
     resolve_token,
     token_source,
 )
-from rr_tui.models import Incident, Severity, Status
+from rr_tui.models import Contact, Incident, Severity, Status
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 
 if TYPE_CHECKING:
-    from rr_tui.backends.rr_http import RrHttpBackend
+    from rr_tui.backends.base import Backend
     from rr_tui.server.auth import Users
     from rr_tui.server.schema import SqliteSync
 
@@ -380,19 +381,68 @@ def _token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
         ) from None
 
 
-def make_backend(name: str, profile: Profile, token: SecretStr) -> RrHttpBackend:
-    """The backend adapter for a profile (kind "rr": the rr HTTP API v1)."""
+def make_backend(
+    name: str, profile: Profile, token: SecretStr, sla: Mapping[Severity, timedelta] | None = None
+) -> Backend:
+    """The backend adapter for a profile: kind "rr" (the rr HTTP API v1) or "pagerduty".
+
+    The name says profile and account, and keys the outbox: actions made through one
+    profile are never sent through another.
+    """
+    host = urlsplit(profile.url).netloc
+    if profile.kind == "pagerduty":
+        from rr_tui.backends.pagerduty import from_settings
+
+        try:
+            backend = from_settings(
+                profile.url,
+                token.get_secret_value(),
+                profile.from_email,
+                service_ids=profile.service_ids,
+                team_ids=profile.team_ids,
+                severity_map=profile.severity_map or None,
+                contacts=_local_contacts(name, profile),
+                service_regions=profile.service_regions or None,
+                service_categories=profile.service_categories or None,
+                sla=sla,
+            )
+        except ValueError as error:
+            raise ConfigError([f"profiles.{name}: {error}"]) from None
+        backend.name = f"{name} · PagerDuty {profile.from_email}"
+        return backend
     from rr_tui.backends.rr_http import RrHttpBackend
 
-    host = urlsplit(profile.url).netloc
     return RrHttpBackend(profile.url, token.get_secret_value(), name=f"{name} · rr {host}")
+
+
+def _local_contacts(name: str, profile: Profile) -> list[Contact]:
+    """The stakeholders of `contacts_file`, or a ConfigError that says what is wrong where."""
+    if not profile.contacts_file:
+        return []
+    path = Path(profile.contacts_file).expanduser()
+    where = f"profiles.{name}.contacts_file: {path}"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError([f"{where}: cannot read: {error.strerror}"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{where}: not valid TOML: {error}"]) from None
+    contacts = []
+    for index, raw in enumerate(document.get("contacts", [])):
+        try:
+            contacts.append(Contact.model_validate(raw))
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise ConfigError([f"{where}: contacts[{index}].{field}: {first['msg']}"]) from None
+    return contacts
 
 
 def _dashboard(args: argparse.Namespace) -> int:
     loaded = load_config(args)
     settings = loaded.settings
     name, profile = settings.active()
-    backend = make_backend(name, profile, _token(args, loaded))
+    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
     return _run_dashboard(backend, settings.dashboard_options())
 
 
@@ -492,7 +542,7 @@ def _list(args: argparse.Namespace) -> int:
     settings = loaded.settings
     name, profile = settings.active()
     view = next(v for v in settings.saved_views() if v.name == settings.default_view)
-    backend = make_backend(name, profile, _token(args, loaded))
+    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
     from rr_tui.backends.base import BackendError
 
     try:
@@ -514,7 +564,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-async def fetch_view(backend: RrHttpBackend, view: SavedView) -> tuple[list[Incident], int]:
+async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
     """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
     from rr_tui.sync.store import IncidentStore
 
@@ -698,9 +748,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
 
-def _run_dashboard(
-    backend: RrHttpBackend, options: DashboardOptions, outbox: Path | None = None
-) -> int:
+def _run_dashboard(backend: Backend, options: DashboardOptions, outbox: Path | None = None) -> int:
     from rr_tui.app import RrApp
 
     _log_to_file()

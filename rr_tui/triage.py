@@ -388,6 +388,9 @@ class TriageMixin(App[None]):
         for action in actions:
             incident = self.store.get(action.incident_id)
             why = refusal(action, incident, self.me) if incident else "it is no longer held"
+            if not why and action.kind is ActionKind.PATCH:
+                unsupported = self.backend.unsupported_reason(action.patch)
+                why = f"not possible on this backend: {unsupported}" if unsupported else None
             if why:
                 self._refuse(f"{clean(action.incident_id, 20)}: {why}")
             else:

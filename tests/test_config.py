@@ -355,9 +355,15 @@ def test_quiet_mode_silences_every_alert(tmp_path: Path) -> None:
             id="profile-name",
         ),
         pytest.param(
-            '[profiles.prod]\nkind = "pagerduty"\n',
-            "config.toml:2: profiles.prod.kind: 'pagerduty' is not one of rr",
+            '[profiles.prod]\nkind = "jira"\n',
+            "config.toml:2: profiles.prod.kind: 'jira' is not one of rr, pagerduty",
             id="kind",
+        ),
+        pytest.param(
+            '[profiles.prod]\nkind = "pagerduty"\n',
+            'config.toml:1: profiles.prod: a "pagerduty" profile needs from_email: '
+            "the PagerDuty user to act as",
+            id="pagerduty-without-from-email",
         ),
         pytest.param(
             '[views.apac]\nstatuses = ["open"]\n',

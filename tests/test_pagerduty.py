@@ -741,3 +741,85 @@ async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:
     assert state["priority"]["summary"] == "P1"
     assert fake.notes[urgent][-1]["content"] == "severity SEV1 → SEV0: shooter identified"
     assert all(r.headers["from"] == ME for r in writes(fake))
+
+
+async def test_actions_pagerduty_cannot_express_are_unavailable_before_sending(
+    world: World,
+) -> None:
+    fake = world.fake
+    target = fake.add_incident("Nobody owns this yet", world.service, priority="P2")
+    app = RrApp(
+        world.backend(),
+        DashboardOptions(title="RR · PagerDuty"),
+        clock=world.clock,
+        rng=random.Random(7),
+        auto_poll=False,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        assert app.query_one(QueueView).select(target)
+        await pilot.press("i")  # take it: PagerDuty can
+        await drained(app, pilot)
+        sent = len(writes(fake))
+        # Undoing it would leave it unassigned, which PagerDuty cannot express.
+        await pilot.press("u")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(
+            "not possible on this backend" in m and "cannot leave an incident unassigned" in m
+            for m in messages
+        ), messages
+        assert not app.outbox.waiting()
+    assert len(writes(fake)) == sent  # nothing was sent to be refused
+    assert fake.incident(target)["assignments"]
+
+
+# --- configuration: a `kind = "pagerduty"` profile ---------------------------------------
+
+
+def test_a_pagerduty_profile_drives_list(
+    world: World, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from rr_tui.cli import main
+
+    fake = world.fake
+    first = fake.add_incident("Live attack being streamed", world.service, priority="P1")
+    second = fake.add_incident("Spam wave", world.service, urgency="low")
+    contacts = tmp_path / "contacts.toml"
+    contacts.write_text(
+        '[[contacts]]\nid = "legal-th-1"\nname = "K. Chaiyasit"\nteam = "legal"\n'
+        'timezone = "Asia/Bangkok"\nregions = ["TH"]\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "rr.toml"
+    config.write_text(
+        'profile = "pd"\n[profiles.pd]\nkind = "pagerduty"\n'
+        f'url = "{world.url}"\ntoken_env = "PD_TOKEN"\nfrom_email = "{ME}"\n'
+        f'contacts_file = "{contacts}"\n'
+        f'service_regions = {{ {world.service} = "TH" }}\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PD_TOKEN", TOKEN)
+    code = main(["--config", str(config), "list", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    body = json.loads(out)
+    assert [item["id"] for item in body["items"]] == [first, second]
+    assert {item["region"] for item in body["items"]} == {"TH"}
+    assert TOKEN not in out + err
+    assert all(r.headers["from"] == ME for r in writes(fake))
+
+
+def test_a_pagerduty_profile_needs_from_email(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rr_tui.cli import main
+
+    config = tmp_path / "rr.toml"
+    config.write_text('profile = "pd"\n[profiles.pd]\nkind = "pagerduty"\n', encoding="utf-8")
+    assert main(["--config", str(config), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "profiles.pd" in err
+    assert "from_email" in err

@@ -121,6 +121,14 @@ class Backend(Protocol):
         """Escalate to directory contacts."""
         ...
 
+    def unsupported_reason(self, change: IncidentPatch) -> str | None:
+        """Why this backend cannot express a change at all (None: it can), before sending.
+
+        The dashboard shows such an action as unavailable, with this reason,
+        instead of sending it to be refused.
+        """
+        ...
+
     async def aclose(self) -> None:
         """Release connections."""
         ...

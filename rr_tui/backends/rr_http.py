@@ -90,6 +90,10 @@ class RrHttpBackend:
         self._etag: tuple[str | None, str] | None = None
         self._contacts_etag: str | None = None
 
+    def unsupported_reason(self, change: IncidentPatch) -> str | None:
+        """The rr API can express every change (whether this user may is the server's call)."""
+        return None
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()

@@ -55,6 +55,15 @@ TAILS: dict[str, str] = {
 # [profiles.prod]
 # url = "https://rr.example.com"
 # token_command = ["pass", "show", "rr/prod"]
+#
+# A PagerDuty account (see "Connecting to PagerDuty" in the README):
+# [profiles.pagerduty]
+# kind = "pagerduty"
+# token_env = "PAGERDUTY_TOKEN"
+# from_email = "mei.tan@example.com"
+# service_ids = ["PXYZ123"]
+# service_regions = { PXYZ123 = "ID" }
+# contacts_file = "~/.config/rr-tui/stakeholders.toml"
 """,
     "views": """\
 # A view of your own: press its key, step with [ and ], or find it with ctrl+p.
@@ -82,6 +91,9 @@ def _value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
     raise TypeError(f"cannot write {value!r} as a TOML value")
 
 
