@@ -25,12 +25,8 @@ import gc
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +34,13 @@ import httpx
 
 from bench.figures import Figure
 from bench.queue_paint import SIZE, BenchApp, has_rows, new_queue, repaint
+from bench.serve import TOKEN, pin, served
 from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.server import seed_data
 from rr_tui.server.seed import seed_bulk
 from rr_tui.server.store import Store
 from rr_tui.sync.store import IncidentStore
 
-TOKEN = "bench-token-0123456789"
 STORE_SIZE = 10_000
 RUNS = 5
 WARMUP = 1
@@ -71,54 +67,6 @@ def _prepare(db: Path) -> None:
     store.replace_contacts(seed_data.demo_contacts())
     seed_bulk(store, STORE_SIZE, random.Random(1))
     store.close()
-
-
-def _pin(pid: int, core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(pid, {core})
-
-
-@contextmanager
-def _server(db: Path) -> Iterator[str]:
-    """`rr-tui serve` on a free port, pinned to core 0; yields its base URL."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rr_tui",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            "0",
-            "--quiet",
-            "--token",
-            TOKEN,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        url = ""
-        while not url:
-            line = server.stdout.readline()
-            if not line:
-                raise RuntimeError("rr-tui serve exited before printing its URL")
-            if " at http://" in line:
-                url = line.split(" at ", 1)[1].split()[0]
-        _pin(server.pid, 0)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 async def _sync_once(url: str) -> Sync:
@@ -177,8 +125,8 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         _prepare(db)
-        with _server(db) as url:
-            _pin(0, 1)
+        with served(db) as url:
+            pin(0, 1)
             try:
                 syncs, raw = asyncio.run(_measure(url))
             finally:

@@ -8,24 +8,20 @@ same run, is what a client without delta polling would do: fetch the whole
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from bench import loadgen
 from bench.figures import Figure
+from bench.serve import TOKEN, pin, served
 from rr_tui.server import seed_data
 from rr_tui.server.seed import seed_bulk
 from rr_tui.server.simulator import SIMULATOR
 from rr_tui.server.store import Store
 
-TOKEN = "bench-token-0123456789"
 STORE_SIZE = 10_000
 
 
@@ -44,52 +40,14 @@ def _prepare(db: Path) -> tuple[str, str]:
     return before.encode(), head.encode()
 
 
-def _pin(pid: int, core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(pid, {core})
-
-
 def run(seconds: float = 4.0) -> list[Figure]:
     """Measure no-change and 10-change polls against the full-list baseline."""
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         before, head = _prepare(db)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rr_tui",
-                "serve",
-                "--db",
-                str(db),
-                "--port",
-                "0",
-                "--quiet",
-                "--token",
-                TOKEN,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert server.stdout is not None
-            url = ""
-            while not url:
-                line = server.stdout.readline()
-                if not line:
-                    raise RuntimeError("rr-tui serve exited before printing its URL")
-                if " at http://" in line:
-                    url = line.split(" at ", 1)[1].split()[0]
-            _pin(server.pid, 0)
-            _pin(0, 1)
+        with served(db) as url:
+            pin(0, 1)
             auth = {"Authorization": f"Bearer {TOKEN}"}
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
             full_url = f"{url}/incidents?limit={STORE_SIZE}"
             full_count = len(httpx.get(full_url, headers=auth, timeout=30).json()["items"])
             assert full_count == STORE_SIZE, full_count
@@ -112,9 +70,6 @@ def run(seconds: float = 4.0) -> list[Figure]:
                 print(
                     f"  {name}: {load.rps:,.0f} req/s, load generator at {load.client_cpu:.0%} CPU"
                 )
-        finally:
-            server.terminate()
-            server.wait(10)
     full = results["full_list"]
     base = f"poll.full_list_{STORE_SIZE}.rps"
     note = f"store of {STORE_SIZE:,} incidents; 8 keep-alive connections; server on one core"

@@ -1,0 +1,51 @@
+"""The reference server as the benchmarks run it: `rr-tui serve` in its own process, on one core."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+TOKEN = "bench-token-0123456789"
+
+
+def pin(pid: int, core: int) -> None:
+    """Keep a process (0: this one) on one core, so server and client do not share one."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(pid, {core})
+
+
+@contextmanager
+def served(db: Path) -> Iterator[str]:
+    """`rr-tui serve` over `db` on a free port, pinned to core 0; yields its API URL."""
+    command = [sys.executable, "-m", "rr_tui", "serve", "--db", str(db), "--port", "0"]
+    server = subprocess.Popen(
+        [*command, "--quiet", "--token", TOKEN], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url = ""
+        while not url:
+            line = server.stdout.readline()
+            if not line:
+                raise RuntimeError("rr-tui serve exited before printing its URL")
+            if " at http://" in line:
+                url = line.split(" at ", 1)[1].split()[0]
+        pin(server.pid, 0)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(10)
