@@ -85,7 +85,9 @@ def test_kill_9_of_the_server_mid_write_loses_nothing_confirmed(tmp_path: Path) 
     try:
         assert driver.stdout is not None
         assert driver.stdout.readline().strip() == "ENQUEUED"
+        deadline = time.monotonic() + 60
         while sum(notes_on_server(port, ids).values()) < 20:
+            assert time.monotonic() < deadline, "the dashboard sent nothing"
             time.sleep(0.01)
         server.send_signal(signal.SIGKILL)
         server.wait(10)
