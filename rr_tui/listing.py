@@ -1,0 +1,199 @@
+"""`rr-tui list`: the queue of a saved view, headless, as a table, JSON or CSV.
+
+It fetches one full snapshot through the same backend adapter and orders and
+filters it with the same store and views as the dashboard, so a shift report
+shows what the screen shows. Sensitive titles stay masked unless the
+configuration reveals them; CSV cells that a spreadsheet would run as a
+formula are defused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import IO, TYPE_CHECKING, Any
+
+from rr_tui.config import Settings
+from rr_tui.models import Incident, Status
+from rr_tui.options import DashboardOptions, SavedView
+from rr_tui.sanitize import clean
+
+if TYPE_CHECKING:
+    from rr_tui.backends.base import Backend
+
+LIST_COLUMNS = ("sev", "id", "age", "sla", "status", "region", "category", "assignee", "title")
+"""The table's columns when the config chooses none: all of them (a report has no width)."""
+
+HEADERS = {
+    "sev": "SEV",
+    "id": "ID",
+    "age": "AGE",
+    "sla": "SLA",
+    "status": "ST",
+    "region": "RG",
+    "category": "CATEGORY",
+    "assignee": "OWNER",
+    "title": "TITLE",
+}
+
+MASKED = "▒▒▒ sensitive"
+
+
+async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
+    """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
+    from rr_tui.sync.store import IncidentStore
+
+    try:
+        changes = await backend.changes(None)
+        selection = view.filter
+        if view.mine:
+            me = await backend.me()
+            selection = replace(selection, assignee=me.name)
+    finally:
+        await backend.aclose()
+    store = IncidentStore(selection)
+    store.apply(changes.items, reset=True)
+    return list(store), len(changes.skipped)
+
+
+def write_list(
+    out: IO[str],
+    fmt: str,
+    incidents: Sequence[Incident],
+    settings: Settings,
+    *,
+    now: datetime,
+    profile: str,
+    view: str,
+) -> None:
+    """Write incidents as a table (the configured columns), JSON or CSV (every field).
+
+    Sensitive titles and summaries are masked unless `reveal_sensitive` is set, as on
+    screen. Text from the backend is cleaned of control and bidi characters in the
+    table and CSV, JSON escapes everything beyond ASCII, and CSV cells that a spreadsheet
+    would run as a formula are quoted with a leading `'`.
+    """
+    options = settings.dashboard_options()
+    if fmt == "json":
+        items = [_json_item(incident, options, now) for incident in incidents]
+        body = {
+            "profile": profile,
+            "view": view,
+            "generated_at": now.isoformat(),
+            "count": len(items),
+            "items": items,
+        }
+        out.write(json.dumps(body, indent=2) + "\n")
+    elif fmt == "csv":
+        _write_csv(out, incidents, options, now)
+    else:
+        _write_table(out, incidents, options, settings.columns or LIST_COLUMNS, now)
+
+
+def _shown(incident: Incident, options: DashboardOptions) -> bool:
+    return options.reveal_sensitive or not incident.sensitive
+
+
+def _minutes_left(incident: Incident, now: datetime) -> int | None:
+    """Minutes to the SLA breach (negative: past it); None once the clock stopped."""
+    if incident.status in (Status.MITIGATED, Status.RESOLVED):
+        return None
+    return int((incident.due_at - now) / timedelta(minutes=1))
+
+
+def _json_item(incident: Incident, options: DashboardOptions, now: datetime) -> dict[str, Any]:
+    item = incident.model_dump(mode="json")
+    item["severity_label"] = options.severity_labels.get(incident.severity, incident.severity)
+    item["sla_minutes_left"] = _minutes_left(incident, now)
+    if not _shown(incident, options):
+        item["title"] = MASKED
+        item["summary"] = ""
+    return item
+
+
+CSV_FIELDS = (
+    "id",
+    "severity",
+    "severity_label",
+    "status",
+    "region",
+    "category",
+    "assignee",
+    "source",
+    "created_at",
+    "due_at",
+    "sla_minutes_left",
+    "age_minutes",
+    "sensitive",
+    "title",
+)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else clean(str(value), 300)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _write_csv(
+    out: IO[str], incidents: Iterable[Incident], options: DashboardOptions, now: datetime
+) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for incident in incidents:
+        row: dict[str, object] = {
+            "id": incident.id,
+            "severity": incident.severity.value,
+            "severity_label": options.severity_labels.get(incident.severity, ""),
+            "status": incident.status.value,
+            "region": incident.region,
+            "category": incident.category,
+            "assignee": incident.assignee,
+            "source": incident.source.value,
+            "created_at": incident.created_at.isoformat(),
+            "due_at": incident.due_at.isoformat(),
+            "sla_minutes_left": _minutes_left(incident, now),
+            "age_minutes": int((now - incident.created_at) / timedelta(minutes=1)),
+            "sensitive": "yes" if incident.sensitive else "no",
+            "title": incident.title if _shown(incident, options) else MASKED,
+        }
+        writer.writerow([_cell(row[name]) for name in CSV_FIELDS])
+
+
+def _write_table(
+    out: IO[str],
+    incidents: Sequence[Incident],
+    options: DashboardOptions,
+    columns: Sequence[str],
+    now: datetime,
+) -> None:
+    from rich.cells import cell_len
+
+    from rr_tui.widgets.format import STATUS_SHORT, age, category_label, sla
+
+    def cell(key: str, incident: Incident) -> str:
+        values: dict[str, Callable[[], str]] = {
+            "sev": lambda: options.severity_labels.get(incident.severity, incident.severity),
+            "id": lambda: incident.id,
+            "age": lambda: age(incident, now),
+            "sla": lambda: sla(incident, now)[0],
+            "status": lambda: STATUS_SHORT[incident.status],
+            "region": lambda: incident.region,
+            "category": lambda: category_label(incident.category),
+            "assignee": lambda: incident.assignee or "—",
+            "title": lambda: incident.title if _shown(incident, options) else MASKED,
+        }
+        return clean(values[key](), 300)
+
+    rows = [[HEADERS[key] for key in columns]]
+    rows.extend([cell(key, incident) for key in columns] for incident in incidents)
+    # Cells, not characters: a Thai or Japanese name must not push the columns after it.
+    widths = [max(cell_len(row[index]) for row in rows) for index in range(len(columns))]
+    for row in rows:
+        padded = [text + " " * (widths[i] - cell_len(text)) for i, text in enumerate(row)]
+        out.write("  ".join(padded).rstrip() + "\n")
+
+
+# --- the dashboard, the demo, the server --------------------------------------------
