@@ -140,6 +140,8 @@ class RrApp(TriageMixin):
 
     def refresh_status(self) -> None:
         """Redraw the status bar (every second, and after every poll)."""
+        if not self.widgets_ready:
+            return
         self.dashboard.query_one(StatusBar).render_status(
             self.options,
             self.clock(),
@@ -170,7 +172,7 @@ class RrApp(TriageMixin):
             for line in result.skipped:
                 log.warning("skipped a record that breaks the schema: %s", line)
         change = result.change
-        if change:
+        if change and self.widgets_ready:
             self.queue.store_changed(change)
             self._alert(change)
             self._refresh_selected(change)
@@ -233,7 +235,8 @@ class RrApp(TriageMixin):
         merged = events + [event for event in newer if event.seq > after]
         self.remember_names(event.actor for event in newer)
         self._timelines[incident_id] = (max(version, cached_version), merged)
-        self.detail.append_events(incident_id, merged)
+        if self.widgets_ready:
+            self.detail.append_events(incident_id, merged)
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -247,7 +250,8 @@ class RrApp(TriageMixin):
             return
         if contacts is not None:
             self.directory.update(contacts, self.clock())
-            self.contacts_pane.refresh_list()
+            if self.widgets_ready:
+                self.contacts_pane.refresh_list()
 
     # --- actions ---------------------------------------------------------------------------
 

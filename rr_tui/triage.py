@@ -24,6 +24,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from rr_tui.backends.base import Backend
@@ -146,6 +147,19 @@ class TriageMixin(App[None]):
     def contacts_pane(self) -> StakeholderPane:
         """The stakeholder pane."""
         return self.dashboard.query_one(StakeholderPane)
+
+    @property
+    def widgets_ready(self) -> bool:
+        """Whether the dashboard's widgets are mounted (not yet, or no more at shutdown).
+
+        Timers and workers can fire while the app starts or stops; they update
+        the data always and the screen only when there is one.
+        """
+        try:
+            self.dashboard.query_one(QueueView)
+        except (LookupError, NoMatches):
+            return False
+        return True
 
     def refresh_status(self) -> None:
         """Redraw the status bar (RrApp)."""
@@ -499,6 +513,8 @@ class TriageMixin(App[None]):
                 if incident is not None and waiting.incident_id == incident_id:
                     update = optimistic(incident, waiting, None)
                     incident = self.store.apply_local(incident_id, update) or incident
+        if not self.widgets_ready:
+            return
         self.queue.store_changed(StoreChange(updated=frozenset({incident_id})))
         if self.queue.selected_id == incident_id:
             self._reshow_selected()

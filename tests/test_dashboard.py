@@ -306,3 +306,22 @@ async def test_layouts_at_small_and_large_sizes(
             assert queue.region.width > 0
             assert detail.region.width > 0
             assert "CATEGORY" in screen_text(app)
+
+
+async def test_timers_and_workers_ending_after_shutdown_do_no_harm(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """The 1 s status timer or a late poll can fire while the app tears down (seen in CI)."""
+    from rr_tui.sync.poller import PollResult
+    from rr_tui.sync.store import StoreChange
+
+    app = make_app(demo_server.url, clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        some = next(iter(app.store)).id
+    assert not app.widgets_ready
+    app.refresh_status()
+    app.apply_poll(PollResult(change=StoreChange(updated=frozenset({some}))))
+    app.pending[some] += 1
+    app._answered(some)
+    assert not app.pending
