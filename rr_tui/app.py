@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from rr_tui.backends.base import Backend, BackendError
-from rr_tui.models import Incident, Me, TimelineEvent
+from rr_tui.models import Incident, Me, TimelineEvent, utcnow
 from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.dashboard import DashboardScreen
@@ -40,11 +40,6 @@ log = logging.getLogger(__name__)
 
 CONTACTS_REFRESH = 300.0
 """Seconds between directory refreshes (it changes rarely; the cache covers outages)."""
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class RrApp(TriageMixin):

@@ -36,6 +36,11 @@ from pydantic import (
 API_PREFIX = "/api/v1"
 
 
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (the default clock of server, sync layer and app)."""
+    return datetime.now(UTC)
+
+
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 

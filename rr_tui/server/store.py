@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -50,6 +50,7 @@ from rr_tui.models import (
     Severity,
     Status,
     TimelineEvent,
+    utcnow,
 )
 from rr_tui.server import schema
 from rr_tui.server.errors import ApiError, Forbidden, NotFound, Unprocessable, VersionConflict
@@ -69,11 +70,6 @@ IDEMPOTENCY_TTL = timedelta(days=7)
 """Idempotency keys older than this are forgotten when the store opens."""
 
 FIRST_INCIDENT_NO = 1000
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

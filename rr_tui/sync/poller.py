@@ -12,18 +12,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from rr_tui.backends.base import Backend, BackendError, Unavailable
+from rr_tui.models import utcnow
 from rr_tui.sync.connection import Connection, LinkState
 from rr_tui.sync.store import IncidentStore, StoreChange
 
 Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

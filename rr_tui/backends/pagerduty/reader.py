@@ -30,7 +30,7 @@ import logging
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlsplit
 
@@ -76,7 +76,17 @@ from rr_tui.backends.pagerduty.wire import (
     PdRef,
     PdUser,
 )
-from rr_tui.models import Contact, EventKind, Incident, Me, Role, Severity, Team, TimelineEvent
+from rr_tui.models import (
+    Contact,
+    EventKind,
+    Incident,
+    Me,
+    Role,
+    Severity,
+    Team,
+    TimelineEvent,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +102,6 @@ missed; entries already applied are recognised by id."""
 FULL_REFRESH = 300.0
 """Seconds between safety-net snapshots."""
 CONTACT_METHODS_TTL = timedelta(minutes=15)
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
