@@ -723,7 +723,10 @@ async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:
         assert len(app.store) == 2
         queue = app.query_one(QueueView)
         assert queue.selected_id == urgent  # SEV1 (P2) above SEV4
-        await settle(app, pilot)
+        for _ in range(20):  # the timeline is fetched by a worker started on selection
+            await settle(app, pilot)
+            if app.query_one(IncidentDetail).last_seq:
+                break
         assert app.query_one(IncidentDetail).last_seq > 0  # the timeline is shown
         text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "Live attack being streamed" in text
