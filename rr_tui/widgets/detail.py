@@ -13,7 +13,7 @@ from textual.widgets import RichLog, Static
 from rr_tui.models import EventKind, Incident, Source, TimelineEvent
 from rr_tui.options import DashboardOptions
 from rr_tui.sanitize import clean, clean_block
-from rr_tui.widgets.format import STATUS_SHORT, category_label, clock, sla
+from rr_tui.widgets.format import SEVERITY_STYLE, STATUS_SHORT, category_label, clock, sla
 from rr_tui.widgets.queue import MASK, is_revealed
 
 SOURCE_LABELS = {source: source.value.replace("_", " ") for source in Source}
@@ -109,7 +109,7 @@ class IncidentDetail(Vertical):
         text = Text()
         text.append(clean(incident.id, 40), "bold")
         text.append("  ")
-        text.append(f" {label} ", _SEVERITY_STYLE.get(incident.severity.rank, "bold"))
+        text.append(f" {label} ", SEVERITY_STYLE.get(incident.severity, "bold"))
         text.append(f"  {STATUS_SHORT[incident.status]}  {incident.region} · ")
         text.append(category_label(incident.category))
         text.append("  SLA ")
@@ -176,6 +176,3 @@ class IncidentDetail(Vertical):
     def last_seq(self) -> int:
         """The newest event shown."""
         return self._shown_events[-1].seq if self._shown_events else 0
-
-
-_SEVERITY_STYLE = {0: "bold white on red", 1: "bold black on dark_orange", 2: "bold yellow"}

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rr_tui.models import CATEGORIES, Incident, Status
+from rr_tui.models import CATEGORIES, Incident, Severity, Status
+
+SEVERITY_STYLE = {
+    Severity.SEV0: "bold white on red",
+    Severity.SEV1: "bold black on dark_orange",
+    Severity.SEV2: "bold yellow",
+}
+"""Rich styles of the most urgent severities where text, not the queue's CSS, shows them."""
 
 STATUS_SHORT = {
     Status.NEW: "new",

@@ -11,13 +11,7 @@ from rr_tui.models import Severity
 from rr_tui.options import DashboardOptions
 from rr_tui.sanitize import clean
 from rr_tui.sync.connection import Connection, LinkState
-from rr_tui.widgets.format import clock, span
-
-_SEVERITY_STYLE = {
-    Severity.SEV0: "bold white on red",
-    Severity.SEV1: "bold black on dark_orange",
-    Severity.SEV2: "bold yellow",
-}
+from rr_tui.widgets.format import SEVERITY_STYLE, clock, span
 
 
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
@@ -106,5 +100,5 @@ class StatusBar(Static):
             if position:
                 text.append(" · ")
             label = options.severity_labels.get(severity, severity.value)
-            text.append(f"{label} {count}", _SEVERITY_STYLE.get(severity, "") if count else "dim")
+            text.append(f"{label} {count}", SEVERITY_STYLE.get(severity, "") if count else "dim")
         return text
