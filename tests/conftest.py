@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -164,6 +165,20 @@ async def settle(app: RrApp, pilot: Pilot[None]) -> None:
             except WorkerCancelled:
                 continue
         await pilot.pause()
+
+
+async def drained(app: RrApp, pilot: Pilot[None]) -> None:
+    """Wait until the outbox has sent everything it can."""
+    for _ in range(50):
+        await settle(app, pilot)
+        if not app.outbox.waiting() and not app._draining:
+            return
+    raise AssertionError(f"outbox still holds {app.outbox.waiting()}")
+
+
+def screen_text(app: App[None]) -> str:
+    """Everything on screen, as plain text, line by line."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def poll_now(app: RrApp, pilot: Pilot[None]) -> None:

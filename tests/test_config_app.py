@@ -19,8 +19,7 @@ from rr_tui.models import IncidentPatch, Role, Severity
 from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions
 from rr_tui.server.store import Actor
 from rr_tui.widgets.queue import QueueView, columns_for
-from tests.conftest import FakeClock, RunningServer, make_app, poll_now, settle
-from tests.test_dashboard import screen_text
+from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
 
 LEAD = Actor("lee.lead", Role.LEAD)
 

@@ -17,17 +17,9 @@ from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import MASK, QueueView
 from rr_tui.widgets.status import StatusBar
-from tests.conftest import FakeClock, RunningServer, make_app, poll_now, settle
+from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
 
 LEAD = Actor("lee.lead", Role.LEAD)
-
-
-def screen_text(app: object) -> str:
-    """Everything on screen, as plain text."""
-    from textual.app import App
-
-    assert isinstance(app, App)
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def link_state(app: RrApp) -> LinkState:

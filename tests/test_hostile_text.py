@@ -22,7 +22,7 @@ from rr_tui.screens.dialogs import EscalateDialog
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import LEAD, FakeClock, RunningServer, make_app, settle
+from tests.conftest import LEAD, FakeClock, RunningServer, make_app, screen_text, settle
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
 
@@ -42,10 +42,6 @@ CORPUS: dict[str, str] = {
     "very long": "A" * 290 + "END",
 }
 """Name → string. Each becomes an incident title, its summary, a note and a contact name."""
-
-
-def screen_text(app: App[None]) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def cells(app: App[None]) -> list[int]:

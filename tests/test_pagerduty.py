@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
 
 from rr_tui.app import RrApp
 from rr_tui.backends import Conflict, Rejected, Unauthorized, Unavailable
@@ -38,7 +37,7 @@ from rr_tui.sync.poller import Backoff, Poller
 from rr_tui.sync.store import IncidentStore
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import FakeClock, settle
+from tests.conftest import FakeClock, drained, settle
 from tests.fake_pagerduty import TOKEN, FakePagerDuty, Recorded
 
 ME = "mei.tan@example.com"
@@ -696,14 +695,6 @@ def test_from_settings_validates() -> None:
 
 
 # --- the dashboard on PagerDuty ------------------------------------------------------------
-
-
-async def drained(app: RrApp, pilot: Pilot[None]) -> None:
-    for _ in range(50):
-        await settle(app, pilot)
-        if not app.outbox.waiting() and not app._draining:
-            return
-    raise AssertionError(f"outbox still holds {app.outbox.waiting()}")
 
 
 async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:

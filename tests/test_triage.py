@@ -20,7 +20,7 @@ from rr_tui.models import (
 from rr_tui.screens.dialogs import AssignDialog, ConflictDialog, EscalateDialog, TextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import ANALYST, FakeClock, RunningServer, make_app, settle
+from tests.conftest import ANALYST, FakeClock, RunningServer, drained, make_app, settle
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
 
@@ -48,15 +48,6 @@ async def open_on(app: RrApp, pilot: Pilot[None], incident_id: str) -> None:
 def on_dashboard(app: RrApp) -> bool:
     """Whether no dialog covers the dashboard (a function: mypy narrows app.screen otherwise)."""
     return app.screen is app.dashboard
-
-
-async def drained(app: RrApp, pilot: Pilot[None]) -> None:
-    """Wait until the outbox has sent everything it can."""
-    for _ in range(50):
-        await settle(app, pilot)
-        if not app.outbox.waiting() and not app._draining:
-            return
-    raise AssertionError(f"outbox still holds {app.outbox.waiting()}")
 
 
 async def test_raise_severity_with_reason(demo_server: RunningServer, clock: FakeClock) -> None:
