@@ -42,11 +42,12 @@ from textual.widgets import DataTable
 from bench.figures import Figure
 from rr_tui.models import Incident, Severity, Source, Status
 from rr_tui.options import DashboardOptions
+from rr_tui.present.format import STATUS_SHORT, age, category_label, sla
+from rr_tui.present.masks import QUEUE_MASK as MASK
 from rr_tui.sanitize import clean
 from rr_tui.server import seed_data
 from rr_tui.sync.store import IncidentStore, SortKey, StoreChange, sort_key
-from rr_tui.widgets.format import STATUS_SHORT, age, category_label, sla
-from rr_tui.widgets.queue import MASK, QueueView
+from rr_tui.widgets.queue import QueueView
 
 NOW = datetime(2026, 11, 24, 6, 32, tzinfo=UTC)
 """The frozen clock of every widget here (the middle of an APAC shift)."""
@@ -183,7 +184,7 @@ def has_rows(strips: list[Strip], incident_id: str) -> bool:
 
 def new_queue(store: IncidentStore) -> QueueView:
     """A queue widget as the dashboard builds it."""
-    return QueueView(store, DashboardOptions(), clock, set(), id="subject")
+    return QueueView(store, DashboardOptions(), clock, id="subject")
 
 
 async def queue_rounds(count: int, incidents: list[Incident]) -> list[float]:
@@ -337,7 +338,7 @@ class TimedQueue(QueueView):
     """A `QueueView` that notes when the compositor first painted it with rows."""
 
     def __init__(self, store: IncidentStore) -> None:
-        super().__init__(store, DashboardOptions(), clock, set(), id="subject")
+        super().__init__(store, DashboardOptions(), clock, id="subject")
         self.painted_at: float | None = None
         self.painted = asyncio.Event()
 

@@ -1,4 +1,12 @@
-"""The Textual app: wires the backend, the sync layer and the dashboard screen together.
+"""The Textual app: wires the backend, the sync layer and the dashboard screen; runs the workers.
+
+The app holds the services (store, poller, directory, triage, timelines) and
+runs each piece of work that talks to the backend as a thin worker. Workers
+post their results to the dashboard screen as messages (`screens/messages.py`)
+and never touch a widget, so a result that arrives while the app shuts down is
+simply not shown. The screen asks for what it needs (a timeline, a view) by
+message, too. Every worker failure goes through one handler: logged with its
+traceback, shown as a toast, and, for polling, shown in the link state.
 
 Polling follows one rule: one poll at a time. `poll` runs in an exclusive
 worker and, when it ends, arms a one-shot timer for the next one with the
@@ -10,48 +18,71 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import Counter
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
-from textual.app import SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.worker import Worker, WorkerState
 
 from rr_tui.backends.base import Backend, BackendError
-from rr_tui.models import Incident, Me, TimelineEvent, utcnow
+from rr_tui.models import utcnow
 from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions, SavedView
-from rr_tui.sanitize import clean
 from rr_tui.screens.dashboard import DashboardScreen
+from rr_tui.screens.keys import APP_KEYS, bindings
+from rr_tui.screens.messages import (
+    ContactsLoaded,
+    PollArrived,
+    TimelineLoaded,
+    TimelineWanted,
+    TriageReported,
+    ViewApplied,
+    ViewWanted,
+)
+from rr_tui.sync.actions import Drainer
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Outbox
-from rr_tui.sync.poller import Backoff, Poller, PollResult
+from rr_tui.sync.outcomes import TriageEvent
+from rr_tui.sync.poller import Backoff, Poller
 from rr_tui.sync.store import IncidentStore, StoreChange
-from rr_tui.triage import TriageMixin
-from rr_tui.widgets.queue import QueueView
-from rr_tui.widgets.status import StatusBar
+from rr_tui.sync.timelines import TimelineCache
+from rr_tui.sync.triage import TriageService
 
 log = logging.getLogger(__name__)
 
 CONTACTS_REFRESH = 300.0
 """Seconds between directory refreshes (it changes rarely; the cache covers outages)."""
 
+NOTICES_KEPT = 200
+"""How many past toasts the app remembers."""
 
-class RrApp(TriageMixin):
+
+@dataclass(frozen=True)
+class Notice:
+    """One toast as it was shown."""
+
+    at: datetime
+    severity: str
+    title: str
+    message: str
+
+
+OUTBOX_RETRY_AFTER_FAULT = 30.0
+"""Seconds before the outbox is tried again after the sender itself failed (a bug, logged)."""
+
+
+class RrApp(App[None]):
     """rr-tui: the live queue, timeline and stakeholders of a Rapid Response shift."""
 
     TITLE = "rr-tui"
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("/", "search_contacts", "Find contact", id="app.search_contacts"),
-        Binding("v", "toggle_reveal", "Reveal/mask", id="app.toggle_reveal"),
-        Binding("question_mark", "help", "Keys", id="app.help"),
-    ]
+    BINDINGS = bindings(APP_KEYS)
 
     def __init__(
         self,
@@ -65,11 +96,6 @@ class RrApp(TriageMixin):
         auto_poll: bool = True,
     ) -> None:
         super().__init__()
-        self.outbox = Outbox(outbox)
-        self.me: Me | None = None
-        self.marked: set[str] = set()
-        self.pending: Counter[str] = Counter()
-        self._init_triage()
         self.backend = backend
         self.options = options or DashboardOptions()
         self.clock = clock
@@ -82,26 +108,54 @@ class RrApp(TriageMixin):
             backoff=Backoff(rng=rng),
         )
         self.directory = ContactDirectory(contacts_cache)
-        self.revealed: set[str] = set()
+        self.outbox = Outbox(outbox)
+        self.triage = TriageService(
+            self.store,
+            self.outbox,
+            unsupported=backend.unsupported_reason,
+            undo_seconds=self.options.undo_seconds,
+        )
+        self.triage.wake = self._wake_outbox
+        self.drainer = Drainer(backend, self.triage)
+        self.timelines = TimelineCache()
         self.auto_poll = auto_poll
+        self.notices: deque[Notice] = deque(maxlen=NOTICES_KEPT)
+        """What toasts said, newest last."""
         self.first_poll = asyncio.Event()
         """Set when the first poll has finished, well or not (tests wait on it)."""
-        self._timelines: dict[str, tuple[int, list[TimelineEvent]]] = {}
-        self._configure()
-
-    # --- start and stop -------------------------------------------------------------
-
-    def get_default_screen(self) -> DashboardScreen:
-        """The dashboard is the base screen; dialogs go on top of it."""
-        return DashboardScreen(
+        self.dashboard = DashboardScreen(
             self.store,
             self.directory,
             self.options,
             self.clock,
-            self.revealed,
-            marked=self.marked,
-            pending=self.pending,
+            self.triage,
+            backend_name=backend.name,
         )
+        """The base screen; dialogs go on top of it."""
+        self.register_theme(high_contrast_theme())
+        self.theme = self.options.theme
+        self.set_keymap(dict(self.options.keymap))
+
+    # --- what the user was told ---------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast, and keep it in `notices` (a toast goes; what it said should not)."""
+        self.notices.append(Notice(self.clock(), severity, title, message))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # --- start and stop -------------------------------------------------------------
+
+    def get_default_screen(self) -> DashboardScreen:
+        """The dashboard is the base screen."""
+        return self.dashboard
 
     def on_mount(self) -> None:
         """Read the cached directory before the first paint: lookup works even offline."""
@@ -109,129 +163,101 @@ class RrApp(TriageMixin):
 
     @on(DashboardScreen.Ready)
     def _start(self) -> None:
-        """The dashboard is on screen: fill it from the cache, then start polling."""
-        self.contacts_pane.show_for(None)
-        self.refresh_status()
-        self.set_interval(1.0, self.refresh_status)
+        """The dashboard is on screen: start polling, loading and sending."""
         self.set_interval(CONTACTS_REFRESH, self.load_contacts)
         self.load_contacts()
         self.load_me()
-        self.show_view(self.options.default_view)
+        if self.options.views:
+            self.dashboard.show_view(self.options.default_view)
         self.poll()
-        self.resume_outbox()
+        left = self.triage.resume()
+        if left:
+            self.notify(f"Sending {left} actions left from the last session.", markup=False)
 
     async def on_unmount(self) -> None:
         """Close the backend's connections and the outbox."""
         await self.backend.aclose()
         self.outbox.close()
 
-    @work(group="me", exit_on_error=False)
-    async def load_me(self) -> None:
-        """Ask who we are, so actions this role may not take are refused before sending."""
-        try:
-            self.me = await self.backend.me()
-        except BackendError as error:
-            log.info("could not ask the backend who we are: %s", error.message)
-
-    def refresh_status(self) -> None:
-        """Redraw the status bar (every second, and after every poll)."""
-        if not self.widgets_ready:
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's failure: logged with its traceback, shown, and reflected in the link."""
+        worker: Worker[Any] = event.worker
+        if event.state is not WorkerState.ERROR:
             return
-        self.dashboard.query_one(StatusBar).render_status(
-            self.options,
-            self.clock(),
-            self.poller.connection,
-            self.store.open_counts(),
-            skipped=self.poller.skipped_total,
-            backend=self.backend.name,
-            waiting=sum(self.pending.values()),
-            marked=len(self.marked),
+        error = worker.error
+        log.error("the %s worker failed", worker.group, exc_info=error)
+        self.notify(
+            f"Something went wrong ({worker.group}): {error!r:.200}. The details are in the log.",
+            title="Internal error",
+            severity="error",
+            timeout=15,
+            markup=False,
         )
+        if worker.group == "poll":
+            self.poller.fault(f"internal error: {error!r:.120}")
+            self._post_poll(StoreChange())
+        elif worker.group == "outbox":
+            self.set_timer(OUTBOX_RETRY_AFTER_FAULT, self.drain_outbox, name="outbox-retry")
 
     # --- polling ----------------------------------------------------------------------
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self) -> None:
-        """Poll once, show the result, and arm the timer for the next poll."""
+        """Poll once, hand the result to the screen, and arm the timer for the next poll."""
         try:
             result = await self.poller.poll()
-            self.apply_poll(result)
+            for line in result.skipped:
+                log.warning("skipped a record that breaks the schema: %s", line)
+            self._post_poll(result.change or StoreChange())
         finally:
             self.first_poll.set()
             if self.auto_poll:
                 self.set_timer(self.poller.delay, self.poll, name="next-poll")
 
-    def apply_poll(self, result: PollResult) -> None:
-        """Show what a poll brought: rows, alerts, the selected incident, the status."""
-        if result.skipped:
-            for line in result.skipped:
-                log.warning("skipped a record that breaks the schema: %s", line)
-        change = result.change
-        if change and self.widgets_ready:
-            self.queue.store_changed(change)
-            self._alert(change)
-            self._refresh_selected(change)
-        self.refresh_status()
+    def _post_poll(self, change: StoreChange) -> None:
+        message = PollArrived(change, self.poller.connection, self.poller.skipped_total)
+        self.dashboard.post_message(message)
 
-    def _alert(self, change: StoreChange) -> None:
-        for incident in change.urgent:
-            label = self.options.severity_labels.get(incident.severity, incident.severity.value)
-            title = "sensitive incident" if incident.sensitive else clean(incident.title, 120)
-            self.notify(
-                f"{clean(incident.id, 20)} {label} · {incident.region} · {title}",
-                title=f"New {label}",
-                severity="error" if incident.severity.rank == 0 else "warning",
-                timeout=15,
-                markup=False,
-            )
-        if change.urgent and self.options.bell:
-            self.bell()
+    @work(group="me", exit_on_error=False)
+    async def load_me(self) -> None:
+        """Ask who we are, so actions this role may not take are refused before sending."""
+        try:
+            self.triage.me = await self.backend.me()
+        except BackendError as error:
+            log.info("could not ask the backend who we are: %s", error.message)
 
-    def _refresh_selected(self, change: StoreChange) -> None:
-        selected = self.queue.selected_id
-        if selected is None:
-            self.show_incident(None)
-        elif selected in change.changed or change.reset:
-            self.show_incident(self.store.get(selected))
+    # --- timelines ----------------------------------------------------------------------
 
-    # --- the selected incident --------------------------------------------------------
+    @on(TimelineWanted)
+    def _timeline_wanted(self, message: TimelineWanted) -> None:
+        held = self.timelines.get(message.incident_id)
+        if held is not None and held.events:
+            self.dashboard.post_message(TimelineLoaded(message.incident_id, held.events))
+        if self.timelines.wants(message.incident_id, message.version):
+            self.load_timeline(message.incident_id, message.version)
 
-    @on(QueueView.Highlighted)
-    def _highlighted(self, message: QueueView.Highlighted) -> None:
-        incident = self.store.get(message.incident_id) if message.incident_id else None
-        self.show_incident(incident)
-
-    @on(QueueView.Opened)
-    def _opened(self) -> None:
-        self.dashboard.show_side()
-
-    def show_incident(self, incident: Incident | None) -> None:
-        """Show an incident in the side column and bring its timeline up to date."""
-        self.detail.show(incident)
-        self.contacts_pane.show_for(incident)
-        if incident is None:
-            return
-        cached = self._timelines.get(incident.id)
-        if cached is not None:
-            self.detail.append_events(incident.id, cached[1])
-        if cached is None or cached[0] < incident.version:
-            self.load_timeline(incident.id, incident.version)
-
-    @work(exclusive=True, group="timeline", exit_on_error=False)
+    @work(group="timeline", exit_on_error=False)
     async def load_timeline(self, incident_id: str, version: int) -> None:
-        """Fetch the events the cache lacks, then show them if the incident is still selected."""
-        cached_version, events = self._timelines.get(incident_id, (0, []))
-        after = events[-1].seq if events else 0
+        """Fetch the events the cache lacks, then hand the whole timeline to the screen.
+
+        Not exclusive: a fetch under way finishes into the cache even when the cursor
+        moved on, so coming back asks for nothing (the cache keeps one fetch per incident).
+        """
+        after = self.timelines.started(incident_id, version)
         try:
             newer = await self.backend.timeline(incident_id, after)
         except BackendError as error:
+            self.timelines.failed(incident_id)
             log.info("timeline of %s not fetched: %s", incident_id, error.message)
             return
-        merged = events + [event for event in newer if event.seq > after]
-        self.remember_names(event.actor for event in newer)
-        self._timelines[incident_id] = (max(version, cached_version), merged)
-        if self.widgets_ready:
-            self.detail.append_events(incident_id, merged)
+        except asyncio.CancelledError:
+            # The app is closing; should it not be, the next showing asks again.
+            self.timelines.failed(incident_id)
+            raise
+        held = self.timelines.merge(incident_id, version, newer)
+        self.triage.remember_names(event.actor for event in newer)
+        self.dashboard.post_message(TimelineLoaded(incident_id, held.events))
 
     # --- contacts ------------------------------------------------------------------------
 
@@ -245,104 +271,37 @@ class RrApp(TriageMixin):
             return
         if contacts is not None:
             self.directory.update(contacts, self.clock())
-            if self.widgets_ready:
-                self.contacts_pane.refresh_list()
+            self.dashboard.post_message(ContactsLoaded())
 
-    # --- actions ---------------------------------------------------------------------------
+    # --- the outbox ------------------------------------------------------------------------
 
-    def action_search_contacts(self) -> None:
-        """Find a stakeholder from anywhere: open the directory search."""
-        self.dashboard.show_side()
-        self.contacts_pane.action_search()
+    def _wake_outbox(self) -> None:
+        self.drain_outbox()
 
-    def action_toggle_reveal(self) -> None:
-        """Reveal or mask the selected incident's sensitive text."""
-        selected = self.queue.selected_id
-        if selected is None:
-            return
-        self.revealed.symmetric_difference_update({selected})
-        self.queue.refresh()
-        self.detail.show(self.store.get(selected))
+    @work(group="outbox", exit_on_error=False)
+    async def drain_outbox(self) -> None:
+        """Send what the outbox holds; on no answer, try again after the backoff."""
+        delay = await self.drainer.run(self._report)
+        if delay is not None:
+            self.set_timer(delay, self.drain_outbox, name="outbox-retry")
 
-    def action_help(self) -> None:
-        """Show every key binding."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+    def _report(self, event: TriageEvent) -> None:
+        self.dashboard.post_message(TriageReported(event))
 
-    # --- configuration: views, keymap, theme (issue 5) ---
+    # --- saved views ----------------------------------------------------------------------
 
-    VIEW_BINDINGS: ClassVar[list[Binding]] = [
-        Binding("right_square_bracket", "next_view", "Next view", show=False, id="views.next"),
-        Binding(
-            "left_square_bracket", "previous_view", "Previous view", show=False, id="views.previous"
-        ),
-    ]
-    """Bound when the options have saved views; each view with a key adds `views.NAME`."""
-
-    def _configure(self) -> None:
-        """Apply the options' theme, keymap and saved views (called once, by `__init__`)."""
-        self.register_theme(self.high_contrast_theme())
-        self.theme = self.options.theme
-        self.view: SavedView | None = None
-        """The saved view the queue shows (None: no views configured)."""
-        self._base_title = self.options.title
-        views = self.options.views
-        if views:
-            extra = BindingsMap(
-                [
-                    *self.VIEW_BINDINGS,
-                    *(
-                        Binding(
-                            view.key,
-                            f"switch_view({view.name!r})",
-                            f"View {view.name}",
-                            show=False,
-                            id=f"views.{view.name}",
-                        )
-                        for view in views
-                        if view.key
-                    ),
-                ]
-            )
-            for key, bindings in extra.key_to_bindings.items():
-                self._bindings.key_to_bindings.setdefault(key, []).extend(bindings)
-        self.set_keymap(dict(self.options.keymap))
-
-    @staticmethod
-    def high_contrast_theme() -> Theme:
-        """White on black with saturated, distinct severity colours."""
-        return Theme(
-            name=HIGH_CONTRAST_THEME,
-            primary="#00D7FF",
-            secondary="#FFFFFF",
-            accent="#FF5FFF",
-            foreground="#FFFFFF",
-            background="#000000",
-            surface="#000000",
-            panel="#262626",
-            warning="#FFD700",
-            error="#FF2020",
-            success="#00FF5F",
-            dark=True,
-        )
-
-    def show_view(self, name: str) -> None:
-        """Switch the queue to a saved view by name ("" or an unknown name: the first view)."""
-        views = self.options.views
-        view = next((view for view in views if view.name == name), views[0] if views else None)
-        if view is not None:
-            self._apply_view(view)
+    @on(ViewWanted)
+    def _view_wanted(self, message: ViewWanted) -> None:
+        self.apply_view(message.view)
 
     @work(exclusive=True, group="view", exit_on_error=False)
-    async def _apply_view(self, view: SavedView) -> None:
+    async def apply_view(self, view: SavedView) -> None:
         """Filter the queue; a view of "my" incidents first asks the backend who we are."""
-        filter = view.filter
+        selection = view.filter
         if view.mine:
-            if self.me is None:
+            if self.triage.me is None:
                 try:
-                    self.me = await self.backend.me()
+                    self.triage.me = await self.backend.me()
                 except BackendError as error:
                     self.notify(
                         f"View {view.name} shows nobody's incidents: the backend did not say "
@@ -350,40 +309,30 @@ class RrApp(TriageMixin):
                         severity="warning",
                         markup=False,
                     )
-            filter = replace(filter, assignee=self.me.name if self.me else "")
-        self.store.set_filter(filter)
-        self.view = view
-        # Marks on rows the view hides go: a bulk action never touches what is not shown.
-        self.marked.difference_update([i for i in self.marked if self.store.index_of(i) is None])
-        self.options = replace(self.options, title=f"{self._base_title} · view {view.name}")
-        self.queue.store_changed(StoreChange(reset=True))
-        self.refresh_status()
-
-    def action_switch_view(self, name: str) -> None:
-        """Show the saved view `name`."""
-        self.show_view(name)
-
-    def _step_view(self, step: int) -> None:
-        views = self.options.views
-        if not views:
-            return
-        index = views.index(self.view) if self.view in views else -step
-        self._apply_view(views[(index + step) % len(views)])
-
-    def action_next_view(self) -> None:
-        """Show the next saved view."""
-        self._step_view(1)
-
-    def action_previous_view(self) -> None:
-        """Show the previous saved view."""
-        self._step_view(-1)
+            me = self.triage.me
+            selection = replace(selection, assignee=me.name if me else "")
+        change = self.store.set_filter(selection)
+        self.dashboard.post_message(ViewApplied(view, change))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Everything else, plus one command per saved view."""
+        """Textual's commands, then the dashboard's (from the same keys as its bindings)."""
         yield from super().get_system_commands(screen)
-        for view in self.options.views:
-            yield SystemCommand(
-                f"View: {view.name}",
-                "Show this saved view in the queue",
-                lambda name=view.name: self.show_view(name),
-            )
+        yield from self.dashboard.commands()
+
+
+def high_contrast_theme() -> Theme:
+    """White on black with saturated, distinct severity colours."""
+    return Theme(
+        name=HIGH_CONTRAST_THEME,
+        primary="#00D7FF",
+        secondary="#FFFFFF",
+        accent="#FF5FFF",
+        foreground="#FFFFFF",
+        background="#000000",
+        surface="#000000",
+        panel="#262626",
+        warning="#FFD700",
+        error="#FF2020",
+        success="#00FF5F",
+        dark=True,
+    )

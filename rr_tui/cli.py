@@ -303,38 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def ui_names() -> tuple[list[str], set[str]]:
-    """The theme names and key binding ids the dashboard knows, to check the config against.
-
-    Binding ids are collected from the `BINDINGS` (and `VIEW_BINDINGS`) of every class in
-    the app, screens and widgets modules and their bases, so a new binding is known as
-    soon as it is written.
-    """
-    import importlib
-    import pkgutil
-
-    from textual.binding import Binding
-    from textual.dom import DOMNode
+    """The theme names and key binding ids the dashboard knows, to check the config against."""
     from textual.theme import BUILTIN_THEMES
 
-    import rr_tui.app
-    import rr_tui.screens
-    import rr_tui.widgets
+    from rr_tui.screens.keys import binding_ids
 
-    modules: list[Any] = [rr_tui.app]
-    for package in (rr_tui.screens, rr_tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__):
-            modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
-    ids: set[str] = set()
-    for module in modules:
-        for value in vars(module).values():
-            if not (isinstance(value, type) and issubclass(value, DOMNode)):
-                continue
-            for klass in value.__mro__:
-                for attribute in ("BINDINGS", "VIEW_BINDINGS"):
-                    for binding in vars(klass).get(attribute, ()):
-                        if isinstance(binding, Binding) and binding.id:
-                            ids.add(binding.id)
-    return list(BUILTIN_THEMES), ids
+    return list(BUILTIN_THEMES), binding_ids()
 
 
 def load_config(args: argparse.Namespace) -> Loaded:

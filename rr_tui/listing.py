@@ -171,7 +171,7 @@ def _write_table(
 ) -> None:
     from rich.cells import cell_len
 
-    from rr_tui.widgets.format import STATUS_SHORT, age, category_label, sla
+    from rr_tui.present.format import STATUS_SHORT, age, category_label, sla
 
     def cell(key: str, incident: Incident) -> str:
         values: dict[str, Callable[[], str]] = {

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
 from rr_tui.app import RrApp
@@ -24,6 +29,7 @@ from rr_tui.server.auth import User, Users, digest
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.seed import seed_demo
 from rr_tui.server.store import Store
+from rr_tui.widgets.queue import QueueView
 
 LEAD = "lead-token-000000000001"
 ANALYST = "analyst-token-0000000001"
@@ -137,9 +143,11 @@ def make_app(
     token: str = LEAD,
     options: DashboardOptions | None = None,
     cache: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    name: str = "rr test",
 ) -> RrApp:
     """A dashboard on `url` that polls only when a test says so."""
-    backend = RrHttpBackend(url, token, name="rr test", timeout=2.0)
+    backend = RrHttpBackend(url, token, name=name, timeout=2.0, transport=transport)
     return RrApp(
         backend,
         options or DashboardOptions(title="RR · APAC shift"),
@@ -150,14 +158,35 @@ def make_app(
     )
 
 
+async def until(
+    predicate: Callable[[], object],
+    pilot: Pilot[None] | None = None,
+    *,
+    within: float = 10.0,
+    what: str = "",
+) -> None:
+    """Wait until `predicate()` holds, letting the app run; fail after `within` seconds.
+
+    The one way tests wait: on a condition with a deadline, never for a fixed time.
+    """
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what or predicate}")
+        if pilot is not None:
+            await pilot.pause()
+        else:
+            await asyncio.sleep(0.005)
+
+
 async def settle(app: RrApp, pilot: Pilot[None]) -> None:
-    """Wait for every worker (poll, timeline, contacts) and the repaint after them.
+    """Wait for every worker (poll, timeline, contacts) and the messages and repaint after them.
 
     An exclusive worker replaced by a newer one (two quick key presses fetch two
     timelines) ends cancelled: that is the app working as meant, so wait again.
     A worker that failed still fails the test.
     """
-    for _ in range(2):
+    for _ in range(3):
         for _ in range(5):
             try:
                 await app.workers.wait_for_complete()
@@ -168,20 +197,112 @@ async def settle(app: RrApp, pilot: Pilot[None]) -> None:
 
 
 async def drained(app: RrApp, pilot: Pilot[None]) -> None:
-    """Wait until the outbox has sent everything it can."""
-    for _ in range(50):
+    """Wait until the outbox has sent everything it can, and the screen has shown it."""
+
+    async def idle() -> bool:
         await settle(app, pilot)
-        if not app.outbox.waiting() and not app._draining:
-            return
-    raise AssertionError(f"outbox still holds {app.outbox.waiting()}")
+        return not app.outbox.waiting() and not app.drainer.running
+
+    deadline = time.monotonic() + 20
+    while not await idle():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"outbox still holds {app.outbox.waiting()}")
 
 
 def screen_text(app: App[None]) -> str:
-    """Everything on screen, as plain text, line by line."""
+    """Everything on screen, as plain text, line by line (dialogs over the dashboard included).
+
+    The one place tests read Textual's compositor: there is no public text export.
+    """
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def toasts(app: RrApp) -> list[str]:
+    """What the dashboard's toasts said, oldest first."""
+    return [notice.message for notice in app.notices]
 
 
 async def poll_now(app: RrApp, pilot: Pilot[None]) -> None:
     """Run one poll and wait for everything it set off."""
     app.poll()
     await settle(app, pilot)
+
+
+@dataclass
+class Dashboard:
+    """A running dashboard, as a test drives it: keys in, screen and server out."""
+
+    app: RrApp
+    pilot: Pilot[None]
+
+    @property
+    def queue(self) -> QueueView:
+        """The queue widget."""
+        return self.app.query_one(QueueView)
+
+    @property
+    def screen(self) -> Screen[Any]:
+        """The screen on top (a dialog, or the dashboard)."""
+        return self.app.screen
+
+    async def press(self, *keys: str) -> None:
+        """Type keys, one event each, as Pilot sends them."""
+        await self.pilot.press(*keys)
+
+    async def settle(self) -> None:
+        """Wait for the workers and what they set off."""
+        await settle(self.app, self.pilot)
+
+    async def drained(self) -> None:
+        """Wait until the outbox has sent what it can."""
+        await drained(self.app, self.pilot)
+
+    async def poll(self) -> None:
+        """Poll now and wait for what it set off."""
+        await poll_now(self.app, self.pilot)
+
+    async def select(self, incident_id: str) -> None:
+        """Put the cursor on an incident the queue shows."""
+        assert self.queue.select(incident_id), f"{incident_id} is not in the queue"
+        await self.settle()
+
+    def text(self) -> str:
+        """The screen as text."""
+        return screen_text(self.app)
+
+    def toasts(self) -> list[str]:
+        """What the toasts said."""
+        return toasts(self.app)
+
+    async def until(self, predicate: Callable[[], object], what: str = "") -> None:
+        """Wait until `predicate()` holds."""
+        await until(predicate, self.pilot, what=what)
+
+
+DashboardFactory = Callable[..., AbstractAsyncContextManager[Dashboard]]
+
+
+@pytest.fixture
+def dashboard(demo_server: RunningServer, clock: FakeClock) -> DashboardFactory:
+    """Open the dashboard on the demo server: `async with dashboard() as d:`.
+
+    Keyword arguments: `token`, `options`, `cache`, `size` (default 160x48), `url`.
+    The first poll has been shown when the block starts.
+    """
+
+    @asynccontextmanager
+    async def open_dashboard(
+        *,
+        token: str = LEAD,
+        options: DashboardOptions | None = None,
+        cache: Path | None = None,
+        size: tuple[int, int] = (160, 48),
+        url: str | None = None,
+    ) -> AsyncIterator[Dashboard]:
+        app = make_app(url or demo_server.url, clock, token=token, options=options, cache=cache)
+        async with app.run_test(size=size) as pilot:
+            board = Dashboard(app, pilot)
+            await board.settle()
+            yield board
+
+    return open_dashboard

@@ -9,16 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
-from textual.binding import Binding
-
 from rr_tui.app import RrApp
 from rr_tui.cli import ui_names
 from rr_tui.config import load
 from rr_tui.config.model import ColumnName
 from rr_tui.models import IncidentPatch, Role, Severity
 from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions
+from rr_tui.present.columns import COLUMN_KEYS, columns_for
 from rr_tui.server.store import Actor
-from rr_tui.widgets.queue import QueueView, columns_for
+from rr_tui.widgets.queue import QueueView
 from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
 
 LEAD = Actor("lee.lead", Role.LEAD)
@@ -72,13 +71,13 @@ async def test_saved_views_switch_by_key_and_show_their_name(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         everything = shown_ids(app)
-        assert app.view is not None
-        assert app.view.name == "open"
+        assert app.dashboard.view is not None
+        assert app.dashboard.view.name == "open"
         assert "RR · test · view open" in screen_text(app)
 
         await pilot.press("Z")
         await settle(app, pilot)
-        assert app.view.name == "apac"
+        assert app.dashboard.view.name == "apac"
         shown = list(app.store)
         assert shown
         assert len(shown) < len(everything)
@@ -93,20 +92,20 @@ async def test_saved_views_switch_by_key_and_show_their_name(
 
         await pilot.press("U")
         await settle(app, pilot)
-        assert app.view.name == "urgent"
+        assert app.dashboard.view.name == "urgent"
         assert {i.severity for i in app.store} <= {Severity.SEV0, Severity.SEV1}
 
         # ] and [ step through the views in order: open, urgent, mine, apac.
         await pilot.press("right_square_bracket", "right_square_bracket")
         await settle(app, pilot)
-        assert app.view.name == "apac"
+        assert app.dashboard.view.name == "apac"
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
-        assert app.view.name == "open"
+        assert app.dashboard.view.name == "open"
         assert shown_ids(app) == everything
         await pilot.press("left_square_bracket")
         await settle(app, pilot)
-        assert app.view.name == "apac"
+        assert app.dashboard.view.name == "apac"
 
 
 async def test_mine_asks_the_backend_who_i_am(
@@ -119,8 +118,8 @@ async def test_mine_asks_the_backend_who_i_am(
     app = make_app(demo_server.url, clock, options=options)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert app.view is not None
-        assert app.view.name == "mine"
+        assert app.dashboard.view is not None
+        assert app.dashboard.view.name == "mine"
         assert shown_ids(app) == [target.id]
         assert app.store.filter.assignee == "lee.lead"
 
@@ -140,8 +139,8 @@ async def test_views_from_the_command_palette(
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.view is not None
-        assert app.view.name == "thai"
+        assert app.dashboard.view is not None
+        assert app.dashboard.view.name == "thai"
         assert {i.region for i in app.store} == {"TH"}
 
 
@@ -155,9 +154,6 @@ async def test_theme_and_columns(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         assert app.theme == HIGH_CONTRAST_THEME
-        queue = app.query_one(QueueView)
-        keys = [column.key for column in queue._columns]
-        assert keys == ["mark", "id", "sev", "assignee", "title"]
         header = screen_text(app).splitlines()[1]
         positions = [header.index(name) for name in ("ID", "SEV", "OWNER", "TITLE")]
         assert positions == sorted(positions)
@@ -170,7 +166,7 @@ async def test_no_views_configured_changes_nothing(
     app = make_app(demo_server.url, clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert app.view is None
+        assert app.dashboard.view is None
         assert "view" not in screen_text(app).splitlines()[0]
         before = shown_ids(app)
         await pilot.press("right_square_bracket", "U")
@@ -190,7 +186,7 @@ async def test_every_binding_id_in_the_app_is_known_to_check_config(
         seen: set[str] = set()
         keys: dict[str, set[str]] = {}
         for node in [app, app.screen, *app.screen.walk_children()]:
-            for key, bindings in node._bindings.key_to_bindings.items():
+            for key, bindings in node._bindings.key_to_bindings.items():  # Textual's own map
                 for binding in bindings:
                     if binding.id:
                         seen.add(binding.id)
@@ -207,8 +203,14 @@ def test_columns_for_follows_the_chosen_order() -> None:
     assert [c.key for c in columns_for(80, ("title", "sev"))] == ["mark", "title", "sev"]
     assert [c.key for c in columns_for(80)] == [c.key for c in columns_for(80, ())]
     all_keys = {c.key for c in columns_for(10_000)} - {"mark"}
-    assert set(get_args(ColumnName)) == all_keys
+    assert set(get_args(ColumnName)) == all_keys == set(COLUMN_KEYS)
 
 
-def test_view_bindings_have_ids() -> None:
-    assert all(isinstance(b, Binding) and b.id for b in RrApp.VIEW_BINDINGS)
+def test_every_key_has_an_id_and_the_registry_knows_it() -> None:
+    from rr_tui.screens.keys import APP_KEYS, SCREEN_KEYS, TRIAGE_KEYS, binding_ids
+
+    keys = (*APP_KEYS, *SCREEN_KEYS, *TRIAGE_KEYS)
+    assert all(key.id for key in keys)
+    assert len({key.id for key in keys}) == len(keys)
+    assert {key.id for key in keys} <= binding_ids()
+    assert {"views.next", "views.previous", "conflicts.reapply"} <= binding_ids()

@@ -11,11 +11,12 @@ from textual.widgets import Input, OptionList
 from rr_tui.app import RrApp
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity
 from rr_tui.options import DashboardOptions
+from rr_tui.present.masks import QUEUE_MASK
 from rr_tui.server.store import Actor
 from rr_tui.sync.connection import LinkState
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.detail import IncidentDetail
-from rr_tui.widgets.queue import MASK, QueueView
+from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar
 from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
 
@@ -134,10 +135,10 @@ async def test_new_critical_incident_rings_and_toasts(
             created = tx.create(intake(severity="SEV0", title="Live attack stream"), LEAD)
         await poll_now(app, pilot)
         assert bells == [True]
-        toasts = [n.message for n in app._notifications]
+        toasts = [notice.message for notice in app.notices]
         assert any(created.id in message and "Live attack stream" in message for message in toasts)
         # The new row is marked as changed for a few seconds.
-        assert created.id in app.query_one(QueueView)._flash
+        assert created.id in app.query_one(QueueView).flashing
 
 
 async def test_sensitive_titles_are_masked_until_revealed(
@@ -154,7 +155,7 @@ async def test_sensitive_titles_are_masked_until_revealed(
         await settle(app, pilot)
         text = screen_text(app)
         assert "Graphic attack footage" not in text
-        assert MASK in text
+        assert QUEUE_MASK in text
         await pilot.press("v")
         assert "Graphic attack footage" in screen_text(app)
         await pilot.press("v")
@@ -300,20 +301,22 @@ async def test_layouts_at_small_and_large_sizes(
             assert "CATEGORY" in screen_text(app)
 
 
-async def test_timers_and_workers_ending_after_shutdown_do_no_harm(
+async def test_results_arriving_after_shutdown_do_no_harm(
     demo_server: RunningServer, clock: FakeClock
 ) -> None:
-    """The 1 s status timer or a late poll can fire while the app tears down (seen in CI)."""
-    from rr_tui.sync.poller import PollResult
+    """A late poll or an action's answer can come in while the app tears down (seen in CI).
+
+    Workers only post messages to the screen; a screen that is gone drops them.
+    """
+    from rr_tui.screens.messages import PollArrived, TriageReported
+    from rr_tui.sync.outcomes import Submitted
     from rr_tui.sync.store import StoreChange
 
     app = make_app(demo_server.url, clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         some = next(iter(app.store)).id
-    assert not app.widgets_ready
-    app.refresh_status()
-    app.apply_poll(PollResult(change=StoreChange(updated=frozenset({some}))))
-    app.pending[some] += 1
-    app._answered(some)
-    assert not app.pending
+    change = StoreChange(updated=frozenset({some}))
+    assert not app.dashboard.post_message(PollArrived(change, app.poller.connection, 0))
+    assert not app.dashboard.post_message(TriageReported(Submitted(change=change)))
+    assert not app.triage.pending

@@ -16,13 +16,12 @@ import httpx
 import pytest
 from textual.app import App
 
-from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import Contact, IncidentCreate, Role, Team
 from rr_tui.screens.dialogs import EscalateDialog
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import LEAD, FakeClock, RunningServer, make_app, screen_text, settle
+from tests.conftest import FakeClock, RunningServer, make_app, screen_text, settle
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
 
@@ -184,9 +183,7 @@ def spoil(field: str, value: Any) -> httpx.AsyncBaseTransport:
 async def test_what_the_server_would_refuse_is_handled_from_any_backend(
     demo_server: RunningServer, clock: FakeClock, field: str, value: str, skipped: int
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    app.backend = RrHttpBackend(demo_server.url, LEAD, transport=spoil(field, value))
-    app.poller.backend = app.backend
+    app = make_app(demo_server.url, clock, transport=spoil(field, value))
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         assert app.poller.skipped_total == skipped

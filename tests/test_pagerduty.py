@@ -758,7 +758,7 @@ async def test_actions_pagerduty_cannot_express_are_unavailable_before_sending(
         # Undoing it would leave it unassigned, which PagerDuty cannot express.
         await pilot.press("u")
         await settle(app, pilot)
-        messages = [n.message for n in app._notifications]
+        messages = [notice.message for notice in app.notices]
         assert any(
             "not possible on this backend" in m and "cannot leave an incident unassigned" in m
             for m in messages

@@ -18,9 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import EventKind, Incident, IncidentCreate, Role
-from rr_tui.screens.dialogs import ConflictDialog
+from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.server.api import create_app
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.store import Actor, Store
@@ -28,7 +27,7 @@ from rr_tui.sync.connection import LinkState
 from rr_tui.sync.outbox import Action, ActionKind, ActionState
 from rr_tui.sync.poller import Backoff
 from rr_tui.widgets.status import StatusBar
-from tests.conftest import LEAD, TEST_USERS, FakeClock, make_app, open_store, settle
+from tests.conftest import TEST_USERS, FakeClock, make_app, open_store, settle
 from tests.faults import FaultInjector
 
 ACTIONS = int(os.environ.get("RR_SOAK_ACTIONS", "200"))
@@ -119,16 +118,14 @@ async def test_actions_survive_faults_and_a_server_restart(
     server = ServerThread(create_app(store, TEST_USERS)).start()
     port = server.port
     injector = FaultInjector(SEED, share=0.3)
-    app = make_app(server.url, clock)
-    app.backend = RrHttpBackend(server.url, LEAD, transport=injector, timeout=2.0, name="rr faults")
-    app.poller.backend = app.backend
+    app = make_app(server.url, clock, transport=injector, name="rr faults")
     app.poller.backoff = Backoff(base=0.01, cap=0.05)
     truth_checks = 0
     started = time.monotonic()
 
     def status_tells_the_truth() -> None:
         nonlocal truth_checks
-        app.refresh_status()
+        app.dashboard.tick()
         text = str(app.query_one(StatusBar).render())
         state = app.poller.connection.state
         assert ("● live" in text) == (state is LinkState.LIVE), (state, text)
@@ -136,27 +133,27 @@ async def test_actions_survive_faults_and_a_server_restart(
 
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        app._outbox_backoff = Backoff(base=0.01, cap=0.05)
+        app.drainer.backoff = Backoff(base=0.01, cap=0.05)
         injector.retry_after = "0"
         injector.enabled = True
         issued = wave(incidents[:half], ACTIONS // 2, "w1")
         # In chunks, with a poll after each, so pages full of changes meet the faults.
         for start in range(0, len(issued), 10):
-            app._send(issued[start : start + 10])
+            app.dashboard.submitted(app.triage.submit(issued[start : start + 10]))
             app.poll()
             await settle(app, pilot)
             status_tells_the_truth()
 
         async def run_until_drained(limit: float) -> None:
             deadline = time.monotonic() + limit
-            while app.outbox.waiting() or app._draining:
+            while app.outbox.waiting() or app.drainer.running:
                 assert time.monotonic() < deadline, f"hung: {len(app.outbox.waiting())} waiting"
                 app.poll()
                 await settle(app, pilot)
                 status_tells_the_truth()
                 assert app.is_running
-                assert not isinstance(app.screen, ConflictDialog)
-                app.kick_outbox()
+                assert not isinstance(app.screen, ConflictsDialog)
+                app.drain_outbox()
                 await pilot.pause(0.02)
 
         await run_until_drained(120)
@@ -169,10 +166,10 @@ async def test_actions_survive_faults_and_a_server_restart(
         assert app.poller.connection.state is not LinkState.LIVE
         second = wave(incidents[half:], ACTIONS - len(issued), "w2")
         for start in range(0, len(second), 10):
-            app._send(second[start : start + 10])
+            app.dashboard.submitted(app.triage.submit(second[start : start + 10]))
         issued += second
         for _ in range(5):
-            app.kick_outbox()
+            app.drain_outbox()
             await settle(app, pilot)
         assert app.outbox.waiting(), "actions must wait while the server is down"
         server = ServerThread(create_app(store, TEST_USERS), port=port).start()

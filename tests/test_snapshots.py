@@ -18,7 +18,8 @@ from rr_tui.models import IncidentCreate, Role
 from rr_tui.server.api import create_app
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.store import Actor
-from tests.conftest import TEST_USERS, FakeClock, RunningServer, make_app, poll_now, settle
+from rr_tui.widgets.queue import QueueView
+from tests.conftest import TEST_USERS, FakeClock, RunningServer, drained, make_app, poll_now, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 SnapCompare = Callable[..., bool]
@@ -106,7 +107,7 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path, clock: FakeClock, si
         for _ in range(3):
             clock.advance(20)
             await poll_now(app, pilot)
-        app.refresh_status()
+        app.dashboard.tick()
         await pilot.pause()
 
     try:
@@ -151,7 +152,7 @@ def test_conflict_dialog(
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(app, pilot)
         await pilot.press("down", "down")
-        selected = app.queue.selected_id
+        selected = app.dashboard.query_one(QueueView).selected_id
         assert selected is not None
         with demo_server.store.write() as tx:
             current = tx.get(selected)
@@ -162,9 +163,8 @@ def test_conflict_dialog(
                 current.version,
             )
         await pilot.press("a" if app.store.get(selected).status == "new" else "i")  # type: ignore[union-attr]
-        for _ in range(20):
-            await settle(app, pilot)
-            if app.screen is not app.dashboard:
-                break
+        await drained(app, pilot)
+        assert app.triage.conflicts
+        await pilot.press("C")  # the review opens when the user asks, never by itself
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

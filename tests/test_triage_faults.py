@@ -21,12 +21,21 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import EventKind, Incident, IncidentCreate, IncidentPatch, Role, Severity
+from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.server.store import Actor
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
 from rr_tui.sync.poller import Backoff
-from tests.conftest import LEAD, TEST_USERS, FakeClock, RunningServer, make_app, settle
+from tests.conftest import (
+    LEAD,
+    TEST_USERS,
+    FakeClock,
+    RunningServer,
+    drained,
+    make_app,
+    screen_text,
+    settle,
+)
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
 REPO = Path(__file__).resolve().parent.parent
@@ -142,18 +151,16 @@ async def test_flaky_network_applies_every_action_exactly_once(
 ) -> None:
     incidents = make_incidents(demo_server, 10)
     chaos = ChaosTransport(seed=20261124, share=0.45)
-    app = make_app(demo_server.url, clock)
-    app.backend = RrHttpBackend(demo_server.url, LEAD, transport=chaos, name="rr chaos")
-    app.poller.backend = app.backend
+    app = make_app(demo_server.url, clock, transport=chaos, name="rr chaos")
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        app._outbox_backoff = Backoff(base=0.01, cap=0.05)
+        app.drainer.backoff = Backoff(base=0.01, cap=0.05)
         chaos.enabled = True
         actions = planned_actions(incidents)
-        app._send(actions)
+        app.dashboard.submitted(app.triage.submit(actions))
         for _ in range(400):
             await pilot.pause(0.02)
-            if not app.outbox.waiting() and not app._draining:
+            if not app.outbox.waiting() and not app.drainer.running:
                 break
         assert not app.outbox.waiting(), "the outbox did not drain"
         states = Counter((app.outbox.get(a.id) or a).state for a in actions)
@@ -181,44 +188,33 @@ async def test_two_dashboards_on_one_incident_lose_nothing(
         await settle(first, one)
         await settle(second, two)
         # Both saw version 1; both change it before either polls again.
-        first._send(
-            [
-                Action(
-                    ActionKind.PATCH,
-                    incident.id,
-                    {"severity": "SEV1", "reason": "first dashboard"},
-                    base_version=1,
-                    label="SEV3→SEV1",
-                )
-            ]
+        first_change = Action(
+            ActionKind.PATCH,
+            incident.id,
+            {"severity": "SEV1", "reason": "first dashboard"},
+            base_version=1,
+            label="SEV3→SEV1",
         )
-        for _ in range(50):
-            await settle(first, one)
-            if not first.outbox.waiting():
-                break
-        second._send(
-            [
-                Action(
-                    ActionKind.PATCH,
-                    incident.id,
-                    {"assignee": "oth.er", "reason": "second dashboard"},
-                    base_version=1,
-                    label="assign to oth.er",
-                )
-            ]
+        first.dashboard.submitted(first.triage.submit([first_change]))
+        await drained(first, one)
+        second_change = Action(
+            ActionKind.PATCH,
+            incident.id,
+            {"assignee": "oth.er", "reason": "second dashboard"},
+            base_version=1,
+            label="assign to oth.er",
         )
-        for _ in range(50):
-            await settle(second, two)
-            if second.screen is not second.dashboard:
-                break
-        # The second is told, with the first's change in view, and re-applies on top.
-        shown = " ".join(str(w.render()) for w in second.screen.query("Static"))
-        assert "severity: SEV3 → SEV1" in shown
+        second.dashboard.submitted(second.triage.submit([second_change]))
+        await drained(second, two)
+        # The second is told (no dialog by itself), reviews with the first's change in
+        # view, and re-applies on top.
+        assert second.screen is second.dashboard
+        assert len(second.triage.conflicts) == 1
+        await two.press("C")
+        assert isinstance(second.screen, ConflictsDialog)
+        assert "severity: SEV3 → SEV1" in screen_text(second)
         await two.press("r")
-        for _ in range(50):
-            await settle(second, two)
-            if not second.outbox.waiting():
-                break
+        await drained(second, two)
     final = demo_server.store.get(incident.id)
     assert (final.severity, final.assignee) == (Severity.SEV1, "oth.er")
     messages = [e.message for e in demo_server.store.timeline(incident.id)]
@@ -251,12 +247,12 @@ class Driver(RrApp):
                 return  # wait for the first poll: actions need their incidents
             self.enqueued = True
             if count:
-                self._send([
+                self.triage.submit([
                     Action(ActionKind.NOTE, ids[n % len(ids)], {"text": f"crash-note {n}"})
                     for n in range(count)
                 ])
             print("ENQUEUED", flush=True)
-        elif not self.outbox.waiting() and not self._draining:
+        elif not self.outbox.waiting() and not self.drainer.running:
             print("DRAINED", flush=True)
             self.exit()
 

@@ -1,5 +1,13 @@
 """The dashboard screen: status bar, queue, and a side column with detail and stakeholders.
 
+One path for every change to reach the screen: whatever moved the store (a
+poll, an optimistic action, a rollback, a backend's answer, a view switch)
+comes here as a `StoreChange` and `show_change` turns it into the queue, the
+selected incident's detail and the status bar. The selected incident is shown
+through one route only, the queue's `Highlighted` message. The screen owns its
+keys, its marks and reveals, its one-second tick and its dialogs; it never
+opens a dialog by itself (conflicts wait, counted, until the user presses `C`).
+
 At 120 columns and more the side column sits beside the queue. Below that the
 queue takes the width and `enter`/`p` swaps to the side column and back, so an
 80x24 terminal still shows everything, one pane at a time.
@@ -7,23 +15,44 @@ queue takes the width and `enter`/`p` swaps to the side column and back, so an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
+from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from rr_tui.options import DashboardOptions
+from rr_tui.models import Incident
+from rr_tui.options import DashboardOptions, SavedView
+from rr_tui.sanitize import clean
+from rr_tui.screens.conflicts import ConflictsDialog
+from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS, bindings, view_binding_id
+from rr_tui.screens.messages import (
+    ContactsLoaded,
+    PollArrived,
+    TimelineLoaded,
+    TimelineWanted,
+    TriageReported,
+    ViewApplied,
+    ViewWanted,
+)
+from rr_tui.screens.telling import Toast, answer, arrival
+from rr_tui.screens.triage_keys import TriageKeys
+from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
-from rr_tui.sync.store import IncidentStore
+from rr_tui.sync.outcomes import BatchDone, Submitted
+from rr_tui.sync.store import IncidentStore, StoreChange
+from rr_tui.sync.triage import TriageService
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import QueueView
-from rr_tui.widgets.status import StatusBar
+from rr_tui.widgets.status import StatusBar, StatusInfo
 
 
 class DashboardScreen(Screen[None]):
@@ -48,10 +77,10 @@ class DashboardScreen(Screen[None]):
     DashboardScreen.-narrow.-searching #detail { display: none; }
     """
 
-    BINDINGS = [
-        Binding("p", "toggle_side", "Detail pane", id="dashboard.toggle_side"),
-        Binding("escape", "back", "Back", show=False, id="dashboard.back"),
-    ]
+    BINDINGS = bindings((*PANE_KEYS, *TRIAGE_KEYS, *SCREEN_KEYS))
+
+    class Ready(Message):
+        """The dashboard's widgets are mounted: the app may start feeding them."""
 
     def __init__(
         self,
@@ -59,45 +88,234 @@ class DashboardScreen(Screen[None]):
         directory: ContactDirectory,
         options: DashboardOptions,
         clock: Callable[[], datetime],
-        revealed: set[str],
+        triage: TriageService,
         *,
-        marked: set[str] | None = None,
-        pending: Mapping[str, int] | None = None,
+        backend_name: str = "",
     ) -> None:
         super().__init__()
-        self.marked = marked if marked is not None else set()
-        self.pending = pending if pending is not None else {}
         self.store = store
         self.directory = directory
         self.options = options
         self.clock = clock
-        self.revealed = revealed
+        self.triage = triage
+        self.backend_name = backend_name
+        self.keys = TriageKeys(self)
+        self.marked: frozenset[str] = frozenset()
+        """Incidents marked for a bulk action (the screen owns them; widgets get copies)."""
+        self.revealed: frozenset[str] = frozenset()
+        """Sensitive incidents whose default masking `v` flipped."""
+        self.connection = Connection()
+        self.skipped = 0
+        self.view: SavedView | None = None
+        """The saved view the queue shows (None: no views configured)."""
+        views = BindingsMap(
+            Binding(
+                view.key,
+                f"switch_view({view.name!r})",
+                f"View {view.name}",
+                show=False,
+                id=view_binding_id(view.name),
+            )
+            for view in options.views
+            if view.key
+        )
+        for key, found in views.key_to_bindings.items():
+            self._bindings.key_to_bindings.setdefault(key, []).extend(found)
 
     def compose(self) -> ComposeResult:
         """Status bar, queue beside the side column, footer."""
         yield StatusBar(id="status")
         with Horizontal(id="main"):
-            yield QueueView(
-                self.store,
-                self.options,
-                self.clock,
-                self.revealed,
-                marked=self.marked,
-                pending=self.pending,
-                id="queue",
-            )
+            yield QueueView(self.store, self.options, self.clock, id="queue")
             with Vertical(id="side"):
-                yield IncidentDetail(self.options, self.clock, self.revealed, id="detail")
+                yield IncidentDetail(self.options, self.clock, id="detail")
                 yield StakeholderPane(self.directory, self.clock, id="contacts")
         yield Footer()
 
-    class Ready(Message):
-        """The dashboard's widgets are mounted: the app may start feeding them."""
-
     def on_mount(self) -> None:
-        """Start with the queue focused, and tell the app the widgets are there."""
+        """Queue focused, the clock ticking, the cache shown; then the app starts feeding."""
         self.query_one(QueueView).focus()
+        self.query_one(StakeholderPane).show_for(None)
+        self.set_interval(1.0, self.tick, name="status-tick")
+        self.show_change(StoreChange(reset=True))
         self.post_message(self.Ready())
+
+    # --- the one update path -----------------------------------------------------------
+
+    def show_change(self, change: StoreChange) -> None:
+        """Show what changed in the store: rows, alerts, the selected incident, the status."""
+        queue = self.query_one(QueueView)
+        if self.marked:
+            self.marked = frozenset(i for i in self.marked if self.store.index_of(i) is not None)
+        queue.marked = self.marked
+        queue.pending = frozenset(self.triage.pending)
+        queue.store_changed(change)
+        self._alert(change)
+        self.tick()
+
+    def tick(self) -> None:
+        """Say what is true now in the status bar (every second, and after every change)."""
+        self.query_one(StatusBar).status = StatusInfo(
+            title=self.options.title,
+            now=self.clock(),
+            connection=self.connection,
+            counts=self.store.open_counts(),
+            labels=self.options.severity_labels,
+            zones=self.options.zones,
+            view=self.view.name if self.view else "",
+            skipped=self.skipped,
+            backend=self.backend_name,
+            waiting=self.triage.waiting,
+            marked=len(self.marked),
+            conflicts=len(self.triage.conflicts),
+        )
+
+    def _alert(self, change: StoreChange) -> None:
+        for incident in change.urgent:
+            self.tell(arrival(incident, self.options.severity_labels))
+        if change.urgent and self.options.bell:
+            self.app.bell()
+
+    def tell(self, toast: Toast) -> None:
+        """Show a toast (text from outside is never read as markup)."""
+        self.notify(
+            toast.message,
+            title=toast.title,
+            severity=toast.severity,
+            timeout=toast.timeout,
+            markup=False,
+        )
+
+    @on(QueueView.Highlighted)
+    def _show_selected(self, message: QueueView.Highlighted) -> None:
+        incident = self.store.get(message.incident_id) if message.incident_id else None
+        self.query_one(IncidentDetail).show(incident)
+        self.query_one(StakeholderPane).show_for(incident)
+        if incident is not None:
+            self.post_message(TimelineWanted(incident.id, incident.version))
+
+    @on(QueueView.Opened)
+    def _opened(self) -> None:
+        self.show_side()
+
+    # --- from the app's workers ----------------------------------------------------------
+
+    @on(PollArrived)
+    def _poll_arrived(self, message: PollArrived) -> None:
+        self.connection = message.connection
+        self.skipped = message.skipped
+        self.show_change(message.change)
+
+    @on(TimelineLoaded)
+    def _timeline_loaded(self, message: TimelineLoaded) -> None:
+        self.query_one(IncidentDetail).append_events(message.incident_id, message.events)
+
+    @on(ContactsLoaded)
+    def _contacts_loaded(self) -> None:
+        self.query_one(StakeholderPane).refresh_list()
+
+    @on(ViewApplied)
+    def _view_applied(self, message: ViewApplied) -> None:
+        self.view = message.view
+        self.show_change(message.change)
+
+    @on(TriageReported)
+    def _triage_reported(self, message: TriageReported) -> None:
+        event = message.event
+        if isinstance(event, Submitted):
+            self.submitted(event)
+            return
+        if not isinstance(event, BatchDone):
+            self.show_change(event.change)
+        else:
+            self.tick()
+        toast = answer(event)
+        if toast is not None:
+            self.tell(toast)
+
+    # --- what the triage keys need (TriageHost) ------------------------------------------
+
+    def targets(self) -> list[Incident]:
+        """The marked incidents the queue still holds, else the selected one."""
+        marked = [self.store.get(i) for i in sorted(self.marked)]
+        chosen = [incident for incident in marked if incident is not None]
+        if chosen:
+            return chosen
+        selected = self.query_one(QueueView).selected_id
+        incident = self.store.get(selected) if selected else None
+        return [incident] if incident else []
+
+    def refuse(self, message: str) -> None:
+        """Say, in words, why a key did nothing."""
+        self.notify(message, title="Not available", severity="warning", markup=False)
+
+    def submitted(self, result: Submitted) -> None:
+        """Show what a submission did: refusals in words, the rows at once, marks cleared."""
+        for incident_id, why in result.refused:
+            self.refuse(f"{clean(incident_id, 20)}: {why}")
+        if result.note:
+            self.notify(clean(result.note, 200), markup=False)
+        if result.sent:
+            self.marked = frozenset()
+        self.show_change(result.change)
+
+    def ask(self, dialog: Screen[Any], answered: Callable[[Any], None]) -> None:
+        """Open a dialog the user asked for; `answered` gets its result."""
+        self.app.push_screen(dialog, answered)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_triage(self, name: str, *args: int) -> None:
+        """Run a triage key (`triage('acknowledge')`, `triage('set_severity', 0)`)."""
+        self.keys.actions[name](*args)
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected row for a bulk action."""
+        selected = self.query_one(QueueView).selected_id
+        if selected is not None:
+            self.marked = self.marked ^ {selected}
+            self.show_change(StoreChange())
+
+    def action_mark_all(self) -> None:
+        """Mark every row the queue shows; if all are marked already, clear the marks."""
+        shown = frozenset(incident.id for incident in self.store)
+        self.marked = frozenset() if shown and shown <= self.marked else self.marked | shown
+        self.show_change(StoreChange())
+
+    def action_review_conflicts(self) -> None:
+        """Review the actions that met someone else's change, as one list."""
+        conflicts = self.triage.conflicts
+        if not conflicts:
+            self.refuse("No conflicts waiting.")
+            return
+        dialog = ConflictsDialog(conflicts, self._decide, self.options.severity_labels)
+        self.app.push_screen(dialog, lambda _: self.tick())
+
+    def _decide(self, action_ids: Sequence[str], reapply: bool) -> Sequence[Any]:
+        for action_id in action_ids:
+            self.submitted(self.triage.decide(action_id, reapply=reapply))
+        return self.triage.conflicts
+
+    def action_toggle_reveal(self) -> None:
+        """Reveal or mask the selected incident's sensitive text."""
+        selected = self.query_one(QueueView).selected_id
+        if selected is None:
+            return
+        self.revealed = self.revealed ^ {selected}
+        self.query_one(QueueView).revealed = self.revealed
+        self.query_one(IncidentDetail).revealed = self.revealed
+
+    def action_search_contacts(self) -> None:
+        """Find a stakeholder from anywhere: open the directory search."""
+        self.show_side()
+        self.query_one(StakeholderPane).action_search()
+
+    def action_help(self) -> None:
+        """Show or hide every key binding."""
+        if self.query("HelpPanel"):
+            self.app.action_hide_help_panel()
+        else:
+            self.app.action_show_help_panel()
 
     @property
     def narrow(self) -> bool:
@@ -128,3 +346,44 @@ class DashboardScreen(Screen[None]):
         if self.has_class("-side"):
             self.remove_class("-side")
         self.query_one(QueueView).focus()
+
+    # --- saved views ----------------------------------------------------------------------
+
+    def show_view(self, name: str) -> None:
+        """Switch the queue to a saved view by name ("" or an unknown name: the first view)."""
+        views = self.options.views
+        view = next((view for view in views if view.name == name), views[0] if views else None)
+        if view is not None:
+            self.post_message(ViewWanted(view))
+
+    def action_switch_view(self, name: str) -> None:
+        """Show the saved view `name`."""
+        self.show_view(name)
+
+    def _step_view(self, step: int) -> None:
+        views = self.options.views
+        if not views:
+            return
+        index = views.index(self.view) if self.view in views else -step
+        self.post_message(ViewWanted(views[(index + step) % len(views)]))
+
+    def action_next_view(self) -> None:
+        """Show the next saved view."""
+        self._step_view(1)
+
+    def action_previous_view(self) -> None:
+        """Show the previous saved view."""
+        self._step_view(-1)
+
+    def commands(self) -> Iterable[SystemCommand]:
+        """Palette entries: every titled key, then one per saved view."""
+        for key in (*TRIAGE_KEYS, *SCREEN_KEYS):
+            if key.title:
+                run = partial(self.app.run_action, key.action, self)
+                yield SystemCommand(key.title, key.help, run)
+        for view in self.options.views:
+            yield SystemCommand(
+                f"View: {view.name}",
+                "Show this saved view in the queue",
+                partial(self.show_view, view.name),
+            )

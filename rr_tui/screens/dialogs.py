@@ -1,4 +1,4 @@
-"""The triage dialogs: a reason or note, an assignee, an escalation, a conflict.
+"""The triage dialogs: a reason or note, an assignee, an escalation.
 
 Each is a small modal over the dashboard that returns its answer with
 `dismiss` (None when cancelled). Everything from the backend is shown as
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -23,10 +22,11 @@ from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from rr_tui.models import Contact, EscalationCreate, Incident
+from rr_tui.present.format import clock
+from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import RankedContact
 from rr_tui.widgets.contacts import TEAM_LABELS
-from rr_tui.widgets.format import STATUS_SHORT, clock
 
 DIALOG_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
@@ -45,7 +45,7 @@ def subject_line(incidents: Sequence[Incident]) -> Text:
     """`RR-2041 SEV1 · Livestream re-uploads …` or `14 incidents: RR-2041, RR-2050, …`."""
     if len(incidents) == 1:
         incident = incidents[0]
-        title = "sensitive incident" if incident.sensitive else clean(incident.title, 80)
+        title = ALERT_MASK if incident.sensitive else clean(incident.title, 80)
         return Text(f"{clean(incident.id, 20)} {incident.severity} · {title}")
     ids = ", ".join(clean(incident.id, 20) for incident in incidents[:6])
     more = "…" if len(incidents) > 6 else ""
@@ -211,62 +211,3 @@ class EscalateDialog(ModalScreen[EscalationCreate | None]):
     def action_cancel(self) -> None:
         """Close without escalating."""
         self.dismiss(None)
-
-
-def differences(seen: Incident, current: Incident) -> list[tuple[str, str, str]]:
-    """(field, what you saw, what it is now) for the fields triage cares about."""
-    fields: list[tuple[str, Any, Any]] = [
-        ("severity", seen.severity, current.severity),
-        ("status", STATUS_SHORT[seen.status], STATUS_SHORT[current.status]),
-        ("owner", seen.assignee or "—", current.assignee or "—"),
-        (
-            "escalated to",
-            ", ".join(seen.escalated_to) or "—",
-            ", ".join(current.escalated_to) or "—",
-        ),
-    ]
-    return [(name, str(a), str(b)) for name, a, b in fields if a != b]
-
-
-class ConflictDialog(ModalScreen[bool]):
-    """Someone changed the incident since you acted: re-apply on top of theirs, or drop yours."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConflictDialog")
-    BINDINGS = [
-        Binding("r", "reapply", "Re-apply mine", id="conflict.reapply"),
-        Binding("d,escape", "drop", "Drop mine", id="conflict.drop"),
-    ]
-
-    def __init__(
-        self, mine: str, seen: Incident, current: Incident, recent: Sequence[str] = ()
-    ) -> None:
-        super().__init__()
-        self.mine = mine
-        self.seen = seen
-        self.current = current
-        self.recent = list(recent)
-
-    def compose(self) -> ComposeResult:
-        """What you did, what changed, and the two ways out."""
-        with Vertical(id="dialog"):
-            yield Static(Text(f"{clean(self.current.id, 20)} changed while you acted"), id="title")
-            yield Static(subject_line([self.current]), id="subject")
-            yield Static(Text.assemble(("your change: ", "bold"), clean(self.mine, 200)))
-            theirs = Text(f"since you looked (v{self.seen.version} → v{self.current.version}):\n")
-            diffs = differences(self.seen, self.current)
-            for name, before, after in diffs:
-                theirs.append(f"  {name}: {clean(before, 80)} → {clean(after, 80)}\n")
-            if not diffs:
-                theirs.append("  no field you see changed (a note or escalation)\n", "dim")
-            for line in self.recent:
-                theirs.append(f"  {clean(line, 100)}\n", "dim")
-            yield Static(theirs, id="theirs")
-            yield Static("r: re-apply mine on top   d/esc: drop mine", id="keys")
-
-    def action_reapply(self) -> None:
-        """Send my change again, against the version as it is now."""
-        self.dismiss(True)
-
-    def action_drop(self) -> None:
-        """Keep their version; forget mine."""
-        self.dismiss(False)

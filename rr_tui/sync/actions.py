@@ -1,16 +1,14 @@
-"""Sending an outbox action, and what the dashboard may assume before the answer comes.
+"""Sending an outbox action: the backend's answer turned into an `Outcome` value.
 
-`send` turns the backend's answer into one of four outcomes: applied, refused
-(with the reason in words), stale (someone else changed the incident: a
-conflict for the user to settle) or retry (the backend could not answer).
-`optimistic` is the change to show at once; `refusal` says, before anything is
-sent, why this user's role may not make a change.
+`send` turns the backend's answer into one of four outcomes (see
+`sync/outcomes.py`): applied, refused (with the reason in words), stale
+(someone else changed the incident) or retry (the backend could not answer).
+`drain` sends what the outbox holds, in order, through a `TriageService`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from rr_tui.backends.base import (
     Backend,
@@ -21,40 +19,10 @@ from rr_tui.backends.base import (
     Unauthorized,
     Unavailable,
 )
-from rr_tui.models import Incident, Me, Role, Status
 from rr_tui.sync.outbox import Action, ActionKind
-
-
-@dataclass(frozen=True)
-class Applied:
-    """The backend confirmed; this is the incident now."""
-
-    incident: Incident
-
-
-@dataclass(frozen=True)
-class Refused:
-    """The backend said no, for a reason a person can read."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Stale:
-    """The incident changed since the user acted on it."""
-
-    current: Incident
-
-
-@dataclass(frozen=True)
-class Retry:
-    """No answer: keep the action and try again later."""
-
-    error: str
-    retry_after: float | None = None
-
-
-Outcome = Applied | Refused | Stale | Retry
+from rr_tui.sync.outcomes import Applied, Outcome, Refused, Retry, Stale, TriageEvent
+from rr_tui.sync.poller import Backoff
+from rr_tui.sync.triage import TriageService
 
 
 async def send(backend: Backend, action: Action) -> Outcome:
@@ -92,38 +60,37 @@ def in_words(error: Rejected) -> str:
     return f"refused ({error.code}): {error.message}"
 
 
-def optimistic(incident: Incident, action: Action, me: str | None) -> dict[str, Any]:
-    """The fields to show changed at once, before the backend answers."""
-    if action.kind is ActionKind.PATCH:
-        patch = action.patch
-        update: dict[str, Any] = {}
-        if patch.severity is not None:
-            update["severity"] = patch.severity
-        if patch.status is not None:
-            update["status"] = patch.status
-        if patch.sets_assignee:
-            update["assignee"] = patch.assignee
-        return update
-    if action.kind is ActionKind.ESCALATE:
-        targets = action.escalation.targets
-        update = {"escalated_to": list(dict.fromkeys([*incident.escalated_to, *targets]))}
-        if incident.status in (Status.NEW, Status.ACKNOWLEDGED):
-            update["status"] = Status.ESCALATED
-        return update
-    return {}
+class Drainer:
+    """Sends what the outbox holds, oldest first, one at a time, until it is empty or no answer.
 
+    One drain at a time: `run` called while a drain is under way returns at once
+    (the running one picks up what was added, since it reads the outbox before
+    every send). On no answer it stops and says how long to wait before the next
+    try (capped exponential backoff with full jitter, or the backend's Retry-After).
+    """
 
-def refusal(action: Action, incident: Incident, me: Me | None) -> str | None:
-    """Why this user may not make this change (the reference backend's rules), or None."""
-    if me is None or me.role is Role.LEAD or action.kind is not ActionKind.PATCH:
-        return None
-    patch = action.patch
-    if patch.severity is not None and patch.severity.rank > incident.severity.rank:
-        return f"only a lead may lower severity ({incident.severity} → {patch.severity})"
-    if (
-        patch.sets_assignee
-        and patch.assignee != incident.assignee
-        and incident.assignee not in (None, me.name)
-    ):
-        return f"{incident.id} is assigned to {incident.assignee}; only a lead may reassign it"
-    return None
+    def __init__(self, backend: Backend, triage: TriageService, backoff: Backoff | None = None):
+        self.backend = backend
+        self.triage = triage
+        self.backoff = backoff or Backoff(base=1.0, cap=30.0)
+        self.running = False
+        self.failures = 0
+
+    async def run(self, report: Callable[[TriageEvent], None]) -> float | None:
+        """Drain; each answer's events go to `report`. Returns the retry delay, or None."""
+        if self.running:
+            return None
+        self.running = True
+        try:
+            while (action := self.triage.next_waiting()) is not None:
+                outcome = await send(self.backend, action)
+                if isinstance(outcome, Retry):
+                    self.triage.attempted(action, outcome.error)
+                    self.failures += 1
+                    return max(self.backoff.delay(self.failures), outcome.retry_after or 0)
+                self.failures = 0
+                for event in self.triage.settle(action, outcome):
+                    report(event)
+            return None
+        finally:
+            self.running = False

@@ -95,13 +95,24 @@ class Poller:
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))
 
+    def fault(self, message: str) -> None:
+        """A poll failed inside the dashboard, not at the backend: show it as a failure too.
+
+        The data is no fresher than the last good poll, so the link must not say live.
+        """
+        self._failed_with(message, None)
+
     def _failed(self, error: BackendError) -> None:
+        retry_after = error.retry_after if isinstance(error, Unavailable) else None
+        self._failed_with(error.message, retry_after)
+
+    def _failed_with(self, message: str, retry_after: float | None) -> None:
         now = self.clock()
         before = self.connection
         failures = before.failures + 1
         delay = self.backoff.delay(failures)
-        if isinstance(error, Unavailable) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
         self._next_delay = delay
         failing_since = before.failing_since or now
         offline = now - failing_since >= self.offline_after or before.last_ok is None
@@ -110,6 +121,6 @@ class Poller:
             state=LinkState.OFFLINE if offline and failures > 1 else LinkState.RETRYING,
             failing_since=failing_since,
             retry_at=now + timedelta(seconds=delay),
-            error=error.message,
+            error=message,
             failures=failures,
         )

@@ -79,6 +79,16 @@ class StoreChange:
     def __bool__(self) -> bool:
         return bool(self.added or self.updated or self.removed or self.reset)
 
+    def __or__(self, other: StoreChange) -> StoreChange:
+        """Both changes as one (what an action's answer did in two steps, say)."""
+        return StoreChange(
+            self.added | other.added,
+            (self.updated | other.updated) - (self.added | other.added),
+            self.removed | other.removed,
+            self.reset or other.reset,
+            self.urgent + tuple(i for i in other.urgent if i not in self.urgent),
+        )
+
 
 class IncidentStore:
     """Every incident the dashboard knows, and the filtered, ordered queue of them."""
@@ -146,12 +156,13 @@ class IncidentStore:
 
     # --- changing -----------------------------------------------------------------
 
-    def set_filter(self, filter: Filter) -> None:
-        """Show another selection; rebuilds the queue order."""
+    def set_filter(self, filter: Filter) -> StoreChange:
+        """Show another selection; rebuilds the queue order (a reset, for the screen)."""
         self._filter = filter
         self._visible = SortedList(
             sort_key(incident) for incident in self._by_id.values() if filter.matches(incident)
         )
+        return StoreChange(reset=True)
 
     def apply(self, items: Iterable[Incident], *, reset: bool = False) -> StoreChange:
         """Apply a poll's incidents: newer versions replace older, older ones are ignored.
@@ -194,7 +205,7 @@ class IncidentStore:
 
     # --- optimistic changes -----------------------------------------------------------
 
-    def apply_local(self, incident_id: str, update: dict[str, Any]) -> Incident | None:
+    def apply_local(self, incident_id: str, update: dict[str, Any]) -> StoreChange:
         """Show a change at once, before the backend confirms it (same version).
 
         The backend's copy is kept, so `rollback` can put it back if the change
@@ -202,24 +213,24 @@ class IncidentStore:
         """
         current = self._by_id.get(incident_id)
         if current is None or not update:
-            return current
+            return StoreChange()
         self._confirmed.setdefault(incident_id, current)
         local = current.model_copy(update=update)
         self._drop(current)
         self._by_id[incident_id] = local
         self._add(local)
-        return local
+        return StoreChange(updated=frozenset({incident_id}))
 
-    def rollback(self, incident_id: str) -> bool:
+    def rollback(self, incident_id: str) -> StoreChange:
         """Put back the backend's copy of an incident shown with a refused change."""
         confirmed = self._confirmed.pop(incident_id, None)
         current = self._by_id.get(incident_id)
         if confirmed is None or current is None or current.version != confirmed.version:
-            return False
+            return StoreChange()
         self._drop(current)
         self._by_id[incident_id] = confirmed
         self._add(confirmed)
-        return True
+        return StoreChange(updated=frozenset({incident_id}))
 
     def is_local(self, incident_id: str) -> bool:
         """Whether the incident is shown with a change the backend has not confirmed."""

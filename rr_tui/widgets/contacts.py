@@ -19,9 +19,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rr_tui.models import Contact, Incident, Team
+from rr_tui.present.format import category_label, clock
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
-from rr_tui.widgets.format import category_label, clock
 
 TEAM_LABELS = {
     Team.LEGAL: "Legal",

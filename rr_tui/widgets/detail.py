@@ -8,15 +8,22 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
-from rr_tui.models import EventKind, Incident, Source, TimelineEvent
+from rr_tui.models import EventKind, Incident, TimelineEvent
 from rr_tui.options import DashboardOptions
+from rr_tui.present.format import (
+    SEVERITY_STYLE,
+    SOURCE_LABELS,
+    STATUS_SHORT,
+    category_label,
+    clock,
+    severity_label,
+    sla,
+)
+from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sanitize import clean, clean_block
-from rr_tui.widgets.format import SEVERITY_STYLE, STATUS_SHORT, category_label, clock, sla
-from rr_tui.widgets.queue import MASK, is_revealed
-
-SOURCE_LABELS = {source: source.value.replace("_", " ") for source in Source}
 
 
 def describe(event: TimelineEvent) -> Text:
@@ -67,18 +74,19 @@ class IncidentDetail(Vertical):
     IncidentDetail > RichLog { height: 1fr; background: $surface; padding: 0 1; }
     """
 
+    revealed: reactive[frozenset[str]] = reactive(frozenset)
+    """Sensitive incidents whose default masking `v` flipped (set by the screen)."""
+
     def __init__(
         self,
         options: DashboardOptions,
         clock: Callable[[], datetime],
-        revealed: set[str],
         *,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.options = options
         self.clock = clock
-        self.revealed = revealed
         self.incident: Incident | None = None
         self._shown_events: list[TimelineEvent] = []
         self._shown_for: str | None = None
@@ -102,8 +110,13 @@ class IncidentDetail(Vertical):
         if incident.id != self._shown_for:
             self.set_timeline(incident.id, [])
 
+    def watch_revealed(self) -> None:
+        """Masked or revealed: redraw the header of the incident shown."""
+        if self.is_mounted:
+            self.show(self.incident)
+
     def _header(self, incident: Incident) -> Text:
-        label = self.options.severity_labels.get(incident.severity, incident.severity.value)
+        label = severity_label(self.options.severity_labels, incident.severity)
         now = self.clock()
         due, breached = sla(incident, now)
         text = Text()
@@ -115,8 +128,10 @@ class IncidentDetail(Vertical):
         text.append("  SLA ")
         text.append(due, "bold red" if breached else "")
         text.append("\n")
-        if incident.sensitive and not is_revealed(self.options, self.revealed, incident.id):
-            text.append(MASK, "italic dim")
+        if incident.sensitive and not is_revealed(
+            self.options.reveal_sensitive, self.revealed, incident.id
+        ):
+            text.append(QUEUE_MASK, "italic dim")
         else:
             text.append(clean(incident.title, 300), "bold")
             if incident.summary:

@@ -9,8 +9,7 @@ wherever it moved.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import set_cell_size
@@ -20,56 +19,16 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from rr_tui.models import Incident, Severity
 from rr_tui.options import DashboardOptions
-from rr_tui.sanitize import clean
+from rr_tui.present.columns import cell_text, columns_for
+from rr_tui.present.format import sla
+from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sync.store import IncidentStore, StoreChange
-from rr_tui.widgets.format import STATUS_SHORT, age, category_label, sla
-
-MASK = "▒▒▒ sensitive · v to reveal"
-
-
-def is_revealed(options: DashboardOptions, toggled: set[str], incident_id: str) -> bool:
-    """Whether a sensitive incident shows its text: the default, flipped by `v` per incident."""
-    return options.reveal_sensitive != (incident_id in toggled)
-
-
-@dataclass(frozen=True)
-class Column:
-    """One queue column: a key, a header and a width in cells (0: takes what is left)."""
-
-    key: str
-    header: str
-    width: int
-
-
-def columns_for(width: int, chosen: Sequence[str] = ()) -> list[Column]:
-    """The columns that fit `width` cells; the title takes the rest.
-
-    `chosen` (column keys, in order, from the config) replaces the choice by width;
-    the mark column always comes first.
-    """
-    if chosen:
-        known = {column.key: column for column in columns_for(10_000)}
-        return [known["mark"], *(known[key] for key in chosen if key in known)]
-    columns = [
-        Column("mark", "", 2),
-        Column("sev", "SEV", 4),
-        Column("id", "ID", 8),
-        Column("age", "AGE", 4),
-        Column("sla", "SLA", 6),
-        Column("status", "ST", 5),
-        Column("region", "RG", 2),
-    ]
-    if width >= 110:
-        columns.append(Column("category", "CATEGORY", 16))
-    if width >= 96:
-        columns.append(Column("assignee", "OWNER", 11))
-    columns.append(Column("title", "TITLE", 0))
-    return columns
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -123,12 +82,27 @@ class QueueView(ScrollView, can_focus=True):
         Binding("enter", "open", "Details", id="queue.open"),
     ]
 
+    marked: reactive[frozenset[str]] = reactive(frozenset)
+    """Rows marked for a bulk action (set by the screen, which owns the marks)."""
+    pending: reactive[frozenset[str]] = reactive(frozenset)
+    """Incidents with actions waiting for the backend (set by the screen)."""
+    revealed: reactive[frozenset[str]] = reactive(frozenset)
+    """Sensitive incidents whose default masking `v` flipped (set by the screen)."""
+
     class Highlighted(Message):
-        """The cursor is on another incident (or on none: an empty queue)."""
+        """The selected incident to show: another one, the same one changed, or none.
+
+        Posted when the cursor moves and when the selected incident itself
+        changes; in a burst only the last one is handled (`can_replace`).
+        """
 
         def __init__(self, incident_id: str | None) -> None:
             super().__init__()
             self.incident_id = incident_id
+
+        def can_replace(self, message: Message) -> bool:
+            """A newer selection makes an older one waiting in the queue moot."""
+            return isinstance(message, QueueView.Highlighted)
 
     class Opened(Message):
         """The user asked for the selected incident's details."""
@@ -142,21 +116,13 @@ class QueueView(ScrollView, can_focus=True):
         store: IncidentStore,
         options: DashboardOptions,
         clock: Callable[[], datetime],
-        revealed: set[str],
         *,
-        marked: set[str] | None = None,
-        pending: Mapping[str, int] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.marked = marked if marked is not None else set()
-        """Rows marked for a bulk action (owned by the app)."""
-        self.pending = pending if pending is not None else {}
-        """Actions waiting for the backend, by incident (owned by the app)."""
         self.store = store
         self.options = options
         self.clock = clock
-        self.revealed = revealed
         self.cursor = 0
         self.selected_id: str | None = None
         self._flash: dict[str, float] = {}
@@ -166,15 +132,32 @@ class QueueView(ScrollView, can_focus=True):
     # --- data in -------------------------------------------------------------------
 
     def store_changed(self, change: StoreChange) -> None:
-        """Take a poll's change: resize, keep the cursor on its incident, mark what changed."""
+        """Take a change of the store: resize, keep the cursor on its incident, flash rows.
+
+        If the selected incident itself changed, it is announced again
+        (`Highlighted`), so the detail pane follows through the same route.
+        """
         if not change.reset and change.changed:
             now = time.monotonic()
             for incident_id in change.changed:
                 self._flash[incident_id] = now
             self.set_timer(self.options.flash_seconds + 0.05, self._expire_flash)
         self._sync_size()
+        before = self.selected_id
         self._follow_selection()
+        selected = self.selected_id
+        if (
+            selected is not None
+            and selected == before
+            and (change.reset or selected in change.changed)
+        ):
+            self.post_message(self.Highlighted(selected))
         self.refresh()
+
+    @property
+    def flashing(self) -> frozenset[str]:
+        """Incidents whose rows are marked as new or changed right now."""
+        return frozenset(self._flash)
 
     def _expire_flash(self) -> None:
         cutoff = time.monotonic() - self.options.flash_seconds
@@ -314,35 +297,21 @@ class QueueView(ScrollView, can_focus=True):
     def _cell(self, key: str, incident: Incident, now: datetime) -> tuple[str, Style | None]:
         if key == "mark":
             mark = ("●" if incident.id in self.marked else " ") + (
-                "↻" if self.pending.get(incident.id) else " "
+                "↻" if incident.id in self.pending else " "
             )
             return mark, self._style("queue--mark")
+        labels = self.options.severity_labels
+        if key == "title" and incident.sensitive and not self._is_revealed(incident.id):
+            return QUEUE_MASK, self._style("queue--masked")
+        text = cell_text(key, incident, now, labels)
         if key == "sev":
-            label = self.options.severity_labels.get(incident.severity, incident.severity.value)
-            return label, self._style(f"queue--{incident.severity.value.lower()}")
-        if key == "id":
-            return clean(incident.id, 20), None
-        if key == "age":
-            return age(incident, now), None
-        if key == "sla":
-            text, breached = sla(incident, now)
-            return text, self._style("queue--breached") if breached else None
-        if key == "status":
-            return STATUS_SHORT[incident.status], None
-        if key == "region":
-            return incident.region, None
-        if key == "category":
-            return category_label(incident.category), None
-        if key == "assignee":
-            return clean(incident.assignee or "—", 40), None
-        if key == "title":
-            if incident.sensitive and not self._is_revealed(incident.id):
-                return MASK, self._style("queue--masked")
-            return clean(incident.title, 300), None
-        return "", None
+            return text, self._style(f"queue--{incident.severity.value.lower()}")
+        if key == "sla" and sla(incident, now)[1]:
+            return text, self._style("queue--breached")
+        return text, None
 
     def _is_revealed(self, incident_id: str) -> bool:
-        return is_revealed(self.options, self.revealed, incident_id)
+        return is_revealed(self.options.reveal_sensitive, self.revealed, incident_id)
 
     def severity_style(self, severity: Severity) -> Style:
         """The style of a severity label, for other widgets to match the queue."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from rr_tui.models import Severity
-from rr_tui.options import DashboardOptions
+from rr_tui.present.format import SEVERITY_STYLE, clock, severity_label, span
 from rr_tui.sanitize import clean
 from rr_tui.sync.connection import Connection, LinkState
-from rr_tui.widgets.format import SEVERITY_STYLE, clock, span
 
 
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
@@ -37,45 +39,68 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
     return text
 
 
-class StatusBar(Static):
-    """One line across the top. Rebuilt by the screen every second and after every poll."""
+@dataclass(frozen=True)
+class StatusInfo:
+    """Everything the status bar says, as one value: the screen builds it, the bar renders it."""
+
+    title: str
+    now: datetime
+    connection: Connection
+    counts: Mapping[Severity, int]
+    labels: Mapping[Severity, str]
+    zones: tuple[str, ...] = ("UTC",)
+    view: str = ""
+    """The saved view the queue shows ("" when no views are configured)."""
+    skipped: int = 0
+    backend: str = ""
+    waiting: int = 0
+    marked: int = 0
+    conflicts: int = 0
+    """Actions waiting for the user's decision after someone else changed their incident."""
+
+
+class StatusBar(Widget):
+    """One line across the top, rendered from its `status` (set every second and on changes).
+
+    Setting an equal value repaints nothing.
+    """
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def render_status(
-        self,
-        options: DashboardOptions,
-        now: datetime,
-        connection: Connection,
-        counts: dict[Severity, int],
-        *,
-        skipped: int = 0,
-        backend: str = "",
-        waiting: int = 0,
-        marked: int = 0,
-    ) -> None:
-        """Redraw from the current state, dropping the least useful parts that do not fit."""
-        zone = options.zones[0] if options.zones else "UTC"
+    status: reactive[StatusInfo | None] = reactive(None, layout=False)
+    """What to say; None before the dashboard has anything."""
+
+    def render(self) -> Text:
+        """The line, dropping the least useful parts that do not fit the width."""
+        status = self.status
+        if status is None:
+            return Text()
+        zone = status.zones[0] if status.zones else "UTC"
+        title = status.title + (f" · view {status.view}" if status.view else "")
         # (priority, text): lower priority numbers survive a narrow terminal.
-        parts: list[tuple[int, Text]] = [(2, Text(clean(options.title, 40), "bold"))]
-        for position, name in enumerate(options.zones):
-            parts.append((3 if position == 0 else 6, Text(clock(now, name))))
-        parts.append((5, Text(clock(now, "UTC"))))
-        parts.append((0, connection_text(connection, now, zone)))
-        parts.append((1, self._counts(options, counts)))
-        if waiting:
-            parts.append((0, Text(f"↻ {waiting} waiting", "bold yellow")))
-        if marked:
-            parts.append((1, Text(f"● {marked} marked", "bold")))
-        if skipped:
-            parts.append((4, Text(f"⚠ {skipped} bad records skipped", "bold yellow")))
+        parts: list[tuple[int, Text]] = [(2, Text(clean(title, 60), "bold"))]
+        for position, name in enumerate(status.zones):
+            parts.append((3 if position == 0 else 6, Text(clock(status.now, name))))
+        parts.append((5, Text(clock(status.now, "UTC"))))
+        parts.append((0, connection_text(status.connection, status.now, zone)))
+        parts.append((1, self._counts(status)))
+        if status.waiting:
+            parts.append((0, Text(f"↻ {status.waiting} waiting", "bold yellow")))
+        if status.conflicts:
+            word = "conflict" if status.conflicts == 1 else "conflicts"
+            parts.append((0, Text(f"⚠ {status.conflicts} {word} [C]", "bold red")))
+        if status.marked:
+            parts.append((1, Text(f"● {status.marked} marked", "bold")))
+        if status.skipped:
+            parts.append((4, Text(f"⚠ {status.skipped} bad records skipped", "bold yellow")))
+        connection = status.connection
         if connection.error and connection.state is not LinkState.LIVE:
             parts.append((7, Text(clean(connection.error, 120), "dim")))
-        if backend:
-            parts.append((8, Text(clean(backend, 60), "dim")))
-        width = max(self.size.width - 2, 20) if self.size.width else 200
+        if status.backend:
+            parts.append((8, Text(clean(status.backend, 60), "dim")))
+        width = max(self.size.width, 20) if self.size.width else 200
         kept = sorted(range(len(parts)), key=lambda index: parts[index][0])
         chosen: set[int] = set()
         used = 0
@@ -90,15 +115,16 @@ class StatusBar(Static):
                 if text:
                     text.append("   ")
                 text.append_text(part)
-        self.update(text)
+        return text
 
     @staticmethod
-    def _counts(options: DashboardOptions, counts: dict[Severity, int]) -> Text:
+    def _counts(status: StatusInfo) -> Text:
+        counts = status.counts
         text = Text(f"{sum(counts.values())} open: ")
         for position, severity in enumerate(Severity):
             count = counts.get(severity, 0)
             if position:
                 text.append(" · ")
-            label = options.severity_labels.get(severity, severity.value)
+            label = severity_label(status.labels, severity)
             text.append(f"{label} {count}", SEVERITY_STYLE.get(severity, "") if count else "dim")
         return text

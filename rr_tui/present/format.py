@@ -1,18 +1,31 @@
-"""How times, durations and statuses are written on screen, in as few cells as possible."""
+"""How times, durations, labels and statuses are written, in as few cells as possible.
+
+Used by the dashboard's widgets, `rr-tui list` and the dialogs alike: no Textual here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rr_tui.models import CATEGORIES, Incident, Severity, Status
+from rr_tui.models import CATEGORIES, Incident, Severity, Source, Status
 
 SEVERITY_STYLE = {
     Severity.SEV0: "bold white on red",
     Severity.SEV1: "bold black on dark_orange",
     Severity.SEV2: "bold yellow",
 }
-"""Rich styles of the most urgent severities where text, not the queue's CSS, shows them."""
+"""Rich style strings of the most urgent severities where text, not the queue's CSS, shows them."""
+
+SOURCE_LABELS = {source: source.value.replace("_", " ") for source in Source}
+"""How an intake source is written (`trusted flagger`)."""
+
+
+def severity_label(labels: Mapping[Severity, str], severity: Severity) -> str:
+    """The configured label of a severity (`SEV1` where none is configured)."""
+    return labels.get(severity) or severity.value
+
 
 STATUS_SHORT = {
     Status.NEW: "new",

@@ -1,0 +1,207 @@
+"""Every key binding of the dashboard, defined once: the footer, `?`, the palette and the keymap.
+
+A `Key` is one action a person can take: its binding id (what a user's keymap
+rebinds), its default keys, the short word the footer shows, and the title and
+help line the command palette shows. The screen's `BINDINGS` and its palette
+entries are both made from the same `Key`s, so they cannot drift apart.
+`binding_ids()` is the one registry of binding ids the config is checked against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+from rr_tui.screens.conflicts import ConflictsDialog
+from rr_tui.screens.dialogs import AssignDialog, EscalateDialog, TextPrompt
+from rr_tui.widgets.contacts import StakeholderPane
+from rr_tui.widgets.queue import QueueView
+
+
+@dataclass(frozen=True)
+class Key:
+    """One dashboard action: binding and palette entry from a single definition."""
+
+    id: str
+    keys: str
+    action: str
+    footer: str
+    title: str = ""
+    """The palette's title ("": not in the palette)."""
+    help: str = ""
+    show: bool = True
+
+    def binding(self) -> Binding:
+        """The Textual binding, with its id for the keymap."""
+        return Binding(self.keys, self.action, self.footer, show=self.show, id=self.id)
+
+
+def _severity(rank: int) -> Key:
+    return Key(
+        f"triage.sev{rank}", str(rank), f"triage('set_severity', {rank})", f"SEV{rank}", show=False
+    )
+
+
+TRIAGE_KEYS: tuple[Key, ...] = (
+    Key(
+        "triage.raise",
+        "plus",
+        "triage('raise_severity')",
+        "Raise",
+        "Raise severity",
+        "Raise the selected or marked incidents by one level",
+    ),
+    Key(
+        "triage.lower",
+        "minus",
+        "triage('lower_severity')",
+        "Lower",
+        "Lower severity",
+        "Lower the selected or marked incidents by one level",
+    ),
+    *(_severity(rank) for rank in range(5)),
+    Key(
+        "triage.ack",
+        "a",
+        "triage('acknowledge')",
+        "Ack",
+        "Acknowledge",
+        "Acknowledge the selected or marked incidents",
+    ),
+    Key(
+        "triage.escalate",
+        "e",
+        "triage('escalate')",
+        "Escalate",
+        "Escalate",
+        "Escalate to stakeholders covering the incident",
+    ),
+    Key(
+        "triage.assign_me",
+        "i",
+        "triage('assign_me')",
+        "Take",
+        "Assign to me",
+        "Take the selected or marked incidents",
+    ),
+    Key(
+        "triage.assign_other",
+        "I",
+        "triage('assign_other')",
+        "Assign…",
+        "Assign to…",
+        "Assign the selected or marked incidents to someone",
+        show=False,
+    ),
+    Key("triage.note", "n", "triage('note')", "Note", "Add note", "Add a note to the timeline"),
+    Key(
+        "triage.resolve",
+        "r",
+        "triage('resolve')",
+        "Resolve",
+        "Resolve",
+        "Resolve with a resolution note",
+    ),
+    Key(
+        "triage.reopen",
+        "o",
+        "triage('reopen')",
+        "Reopen",
+        "Reopen",
+        "Reopen resolved incidents",
+        show=False,
+    ),
+    Key(
+        "triage.mark",
+        "space",
+        "toggle_mark",
+        "Mark",
+        "Mark / unmark",
+        "Mark the selected row for a bulk action",
+    ),
+    Key(
+        "triage.mark_all",
+        "asterisk",
+        "mark_all",
+        "Mark all",
+        "Mark all visible",
+        "Mark every row the queue shows (again: clear)",
+        show=False,
+    ),
+    Key(
+        "triage.undo",
+        "u",
+        "triage('undo')",
+        "Undo",
+        "Undo",
+        "Undo the last severity or assignment change",
+        show=False,
+    ),
+    Key(
+        "triage.conflicts",
+        "C",
+        "review_conflicts",
+        "Conflicts",
+        "Review conflicts",
+        "Settle the actions someone else's change got in the way of",
+        show=False,
+    ),
+)
+"""Keys that change incidents (through the triage service and the outbox)."""
+
+PANE_KEYS: tuple[Key, ...] = (
+    Key("dashboard.toggle_side", "p", "toggle_side", "Detail pane"),
+    Key("dashboard.back", "escape", "back", "Back", show=False),
+)
+"""Keys that move between the panes (first in the footer: at 80 columns they are the way
+to the detail pane)."""
+
+SCREEN_KEYS: tuple[Key, ...] = (
+    Key(
+        "app.search_contacts",
+        "/",
+        "search_contacts",
+        "Find contact",
+        "Find a contact",
+        "Search the stakeholder directory",
+    ),
+    Key(
+        "app.toggle_reveal",
+        "v",
+        "toggle_reveal",
+        "Reveal/mask",
+        "Reveal / mask",
+        "Show or hide the selected sensitive incident's text",
+    ),
+    Key("app.help", "question_mark", "help", "Keys"),
+    Key("views.next", "right_square_bracket", "next_view", "Next view", show=False),
+    Key("views.previous", "left_square_bracket", "previous_view", "Previous view", show=False),
+)
+"""Keys of the dashboard itself: search, masking, help, views."""
+
+APP_KEYS: tuple[Key, ...] = (Key("app.quit", "q", "quit", "Quit"),)
+"""Keys the app answers wherever the focus is."""
+
+
+def bindings(keys: Iterable[Key]) -> list[BindingType]:
+    """The bindings of some keys, for a `BINDINGS` list."""
+    return [key.binding() for key in keys]
+
+
+def view_binding_id(name: str) -> str:
+    """The binding id of a saved view's own key (`views.NAME`)."""
+    return f"views.{name}"
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the dashboard knows, to check a user's keymap against.
+
+    The dashboard's own keys, and those of the widgets and dialogs that define their own.
+    """
+    ids = {key.id for key in (*PANE_KEYS, *TRIAGE_KEYS, *SCREEN_KEYS, *APP_KEYS)}
+    owners = (QueueView, StakeholderPane, TextPrompt, AssignDialog, EscalateDialog, ConflictsDialog)
+    for owner in owners:
+        ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)
+    return ids

@@ -1,0 +1,359 @@
+"""Keyboard triage as a service, without Textual: the outbox, what is pending, batches, undo.
+
+An action goes through four steps. It is checked against what this user's
+role may do (refused at once, in words, if not). It is written to the durable
+outbox. It is shown at once in the store, with a pending mark. It is sent, in
+order, with its id as the idempotency key (by `Drainer` in `sync/actions.py`),
+until the backend confirms (the mark goes), refuses (the row rolls back) or
+says the incident moved on. When only the version moved (someone added a note:
+no field a person sees differs) the action is re-applied on top, silently;
+otherwise it waits in `conflicts` until the user re-applies or drops it.
+
+Nothing here opens a dialog or knows a widget: every step is reported as a
+plain value (`Submitted`, `Confirmed`, `RolledBack`, `ConflictFound`,
+`Reapplied`, `BatchDone`, in `sync/outcomes.py`) carrying the store's
+`StoreChange`, and the screen shows it through its one update path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from rr_tui.models import Incident, IncidentPatch, Me
+from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
+from rr_tui.sync.outcomes import (
+    ActionConflict,
+    Applied,
+    BatchDone,
+    Confirmed,
+    ConflictFound,
+    Outcome,
+    Reapplied,
+    Refused,
+    RolledBack,
+    Stale,
+    Submitted,
+    TriageEvent,
+    optimistic,
+    refusal,
+    visible_differences,
+)
+from rr_tui.sync.store import IncidentStore, StoreChange
+
+REBASE_LIMIT = 3
+"""Times one action is re-applied by itself over version-only changes before a person decides."""
+
+
+@dataclass
+class _Tally:
+    label: str
+    total: int
+    applied: int = 0
+    refused: list[str] = field(default_factory=list)
+    conflicts: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.applied + len(self.refused) + self.conflicts
+
+
+@dataclass(frozen=True)
+class _Undo:
+    action: Action
+    before: Incident
+    at: float
+
+
+def patch_action(incident: Incident, patch: IncidentPatch, label: str) -> Action:
+    """A PATCH of `incident` against the version the user sees."""
+    return Action(
+        ActionKind.PATCH,
+        incident.id,
+        patch.model_dump(mode="json", exclude_unset=True),
+        base_version=incident.version,
+        label=label,
+    )
+
+
+class TriageService:
+    """Actions from the keyboard to the outbox, and the backend's answers back to the store."""
+
+    def __init__(
+        self,
+        store: IncidentStore,
+        outbox: Outbox,
+        *,
+        unsupported: Callable[[IncidentPatch], str | None] = lambda _patch: None,
+        undo_seconds: float = 30.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.unsupported = unsupported
+        """Why this backend cannot express a patch (None: it can)."""
+        self.undo_seconds = undo_seconds
+        self.monotonic = monotonic
+        self.me: Me | None = None
+        """Who the backend says we are (None until it answered)."""
+        self.wake: Callable[[], None] = lambda: None
+        """Called when actions were stored: the app starts sending them."""
+        self._pending: Counter[str] = Counter()
+        self._seen: dict[str, Incident] = {}
+        self._rebases: Counter[str] = Counter()
+        self._tallies: dict[str, _Tally] = {}
+        self._undo: _Undo | None = None
+        self._conflicts: dict[str, ActionConflict] = {}
+        self._names: set[str] = set()
+
+    # --- reading -------------------------------------------------------------------
+
+    @property
+    def pending(self) -> Mapping[str, int]:
+        """Actions waiting for the backend, by incident id (the one index of what is pending)."""
+        return MappingProxyType(self._pending)
+
+    @property
+    def waiting(self) -> int:
+        """How many actions wait for the backend."""
+        return sum(self._pending.values())
+
+    @property
+    def conflicts(self) -> tuple[ActionConflict, ...]:
+        """Actions waiting for the user's decision, oldest first."""
+        return tuple(self._conflicts.values())
+
+    def names(self) -> list[str]:
+        """Known people, for assignee completion: the timelines', the queue's and mine."""
+        names = set(self._names) | {i.assignee for i in self.store.all() if i.assignee}
+        if self.me is not None:
+            names.add(self.me.name)
+        return sorted(name for name in names if name)
+
+    def remember_names(self, names: Iterable[str]) -> None:
+        """Names seen in timelines, for assignee completion."""
+        self._names.update(name for name in names if name)
+
+    def next_waiting(self) -> Action | None:
+        """The oldest action not yet answered."""
+        waiting = self.outbox.waiting()
+        return waiting[0] if waiting else None
+
+    # --- from the keyboard -----------------------------------------------------------
+
+    def submit(self, actions: Iterable[Action]) -> Submitted:
+        """Check, store durably, show at once, and wake the sender."""
+        allowed: list[Action] = []
+        refused: list[tuple[str, str]] = []
+        for action in actions:
+            why = self._refusal(action)
+            if why:
+                refused.append((action.incident_id, why))
+            else:
+                allowed.append(action)
+        if not allowed:
+            return Submitted(refused=tuple(refused))
+        batch = uuid.uuid4().hex if len(allowed) > 1 else None
+        if batch:
+            allowed = [replace(action, batch=batch) for action in allowed]
+        try:
+            stored = self.outbox.add(*allowed)
+        except sqlite3.Error as error:
+            # A full disk or a damaged outbox: nothing was stored, so nothing is shown
+            # as done; the user is told and can act again once the disk has room.
+            why = f"not saved, so not sent (outbox: {error})"
+            return Submitted(refused=(*refused, *((a.incident_id, why) for a in allowed)))
+        if batch:
+            self._tallies[batch] = _Tally(allowed[0].label.split(":")[0], len(allowed))
+        change = StoreChange()
+        for action in stored:
+            change |= self._show_pending(action)
+        self.wake()
+        return Submitted(change=change, refused=tuple(refused), sent=len(stored))
+
+    def resume(self) -> int:
+        """At start: count what the outbox still holds as pending, and wake the sender."""
+        for action in self.outbox.waiting():
+            self._pending[action.incident_id] += 1
+        if self._pending:
+            self.wake()
+        return self.waiting
+
+    def undo(self) -> Submitted | str:
+        """Undo the last severity or assignment change, within the undo window.
+
+        Returns what was done, or why nothing was.
+        """
+        undo = self._undo
+        if undo is None or self.monotonic() - undo.at > self.undo_seconds:
+            return "Nothing to undo (only the last severity or assignment change, briefly)."
+        self._undo = None
+        action, before = undo.action, undo.before
+        current = self.outbox.get(action.id)
+        if current is not None and current.state is ActionState.WAITING:
+            self.outbox.finish(action.id, ActionState.DROPPED, "undone before it was sent")
+            change = self._answered(action.incident_id, rolled_back=True)
+            return Submitted(change=change, note=f"Undone before sending: {action.label}")
+        incident = self.store.get(action.incident_id)
+        if incident is None:
+            return "Nothing to undo: the incident is no longer held."
+        patch = action.patch
+        inverse: dict[str, Any] = {"reason": f"undo: {action.label}"}
+        if patch.severity is not None:
+            inverse["severity"] = before.severity
+        if patch.sets_assignee:
+            inverse["assignee"] = before.assignee
+        undo_patch = IncidentPatch(**inverse)
+        return self.submit([patch_action(incident, undo_patch, f"undo {action.label}")])
+
+    def decide(self, action_id: str, *, reapply: bool) -> Submitted:
+        """Settle a waiting conflict: send the action again on top of what is there, or drop it."""
+        conflict = self._conflicts.pop(action_id, None)
+        if conflict is None:
+            return Submitted()
+        action = conflict.action
+        if not reapply:
+            return Submitted(note=f"Dropped: {action.label} on {action.incident_id}")
+        held = self.store.confirmed(action.incident_id) or conflict.current
+        again = Action(
+            action.kind,
+            action.incident_id,
+            action.payload,
+            base_version=held.version if action.kind is ActionKind.PATCH else None,
+            label=action.label,
+        )
+        return self.submit([again])
+
+    # --- the backend's answers ---------------------------------------------------------
+
+    def attempted(self, action: Action, error: str) -> None:
+        """A send got no answer: the action stays waiting, its attempt counted."""
+        self.outbox.attempted(action.id, error)
+
+    def settle(self, action: Action, outcome: Outcome) -> list[TriageEvent]:
+        """Record the backend's answer to one action; returns what to show."""
+        incident_id = action.incident_id
+        events: list[TriageEvent] = []
+        if isinstance(outcome, Applied):
+            self.outbox.finish(action.id, ActionState.DONE)
+            old = action.base_version if action.base_version else outcome.incident.version - 1
+            self.outbox.rebase(incident_id, old, outcome.incident.version)
+            change = self.store.apply([outcome.incident])
+            change |= self._answered(incident_id)
+            self._forget(action)
+            events.append(Confirmed(action, change))
+            events.extend(self._tally(action, applied=True))
+        elif isinstance(outcome, Refused):
+            self.outbox.finish(action.id, ActionState.REJECTED, outcome.reason)
+            change = self._answered(incident_id, rolled_back=True)
+            self._forget(action)
+            events.append(RolledBack(action, outcome.reason, change, self._batched(action)))
+            events.extend(self._tally(action, refused=outcome.reason))
+        elif isinstance(outcome, Stale):
+            events.extend(self._stale(action, outcome.current))
+        return events
+
+    def _stale(self, action: Action, current: Incident) -> list[TriageEvent]:
+        incident_id = action.incident_id
+        seen = self._seen.get(action.id)
+        fields = visible_differences(seen, current) if seen is not None else ()
+        change = self.store.apply([current])
+        if (
+            seen is not None
+            and not fields
+            and action.kind is ActionKind.PATCH
+            and self._rebases[action.id] < REBASE_LIMIT
+        ):
+            # Only the version moved (a note, an escalation's timeline event): the user's
+            # change still means what it meant, so it goes again on top of the new version.
+            self._rebases[action.id] += 1
+            self._seen[action.id] = current
+            self.outbox.rebase(incident_id, action.base_version or 0, current.version)
+            update = optimistic(current, action)
+            change |= self.store.apply_local(incident_id, update)
+            return [Reapplied(action, change)]
+        self.outbox.finish(action.id, ActionState.CONFLICT, "changed by someone else")
+        change |= self._answered(incident_id, rolled_back=True)
+        self._forget(action)
+        conflict = ActionConflict(action, seen, current, fields)
+        self._conflicts[action.id] = conflict
+        events: list[TriageEvent] = [ConflictFound(conflict, change, self._batched(action))]
+        events.extend(self._tally(action, conflict=True))
+        return events
+
+    # --- inside ------------------------------------------------------------------------
+
+    def _refusal(self, action: Action) -> str | None:
+        incident = self.store.get(action.incident_id)
+        if incident is None:
+            return "it is no longer held"
+        why = refusal(action, incident, self.me)
+        if not why and action.kind is ActionKind.PATCH:
+            unsupported = self.unsupported(action.patch)
+            why = f"not possible on this backend: {unsupported}" if unsupported else None
+        return why
+
+    def _show_pending(self, action: Action) -> StoreChange:
+        self._pending[action.incident_id] += 1
+        incident = self.store.get(action.incident_id)
+        if incident is None:
+            return StoreChange()
+        self._seen[action.id] = self.store.confirmed(action.incident_id) or incident
+        if action.kind is ActionKind.PATCH and (
+            action.patch.severity is not None or action.patch.sets_assignee
+        ):
+            self._undo = _Undo(action, incident, self.monotonic())
+        return self.store.apply_local(action.incident_id, optimistic(incident, action))
+
+    def _answered(self, incident_id: str, *, rolled_back: bool = False) -> StoreChange:
+        """One action on an incident has its answer: drop its pending mark, fix the row."""
+        self._pending[incident_id] -= 1
+        touched = StoreChange(updated=frozenset({incident_id}))
+        if self._pending[incident_id] <= 0:
+            del self._pending[incident_id]
+            if rolled_back:
+                return touched | self.store.rollback(incident_id)
+            return touched
+        # Other changes to it still wait: keep showing them.
+        for waiting in self.outbox.waiting():
+            incident = self.store.get(incident_id)
+            if incident is not None and waiting.incident_id == incident_id:
+                touched |= self.store.apply_local(incident_id, optimistic(incident, waiting))
+        return touched
+
+    def _forget(self, action: Action) -> None:
+        self._seen.pop(action.id, None)
+        self._rebases.pop(action.id, None)
+
+    def _batched(self, action: Action) -> bool:
+        return action.batch is not None and action.batch in self._tallies
+
+    def _tally(
+        self,
+        action: Action,
+        *,
+        applied: bool = False,
+        refused: str | None = None,
+        conflict: bool = False,
+    ) -> list[TriageEvent]:
+        """Count a bulk action's answer; the batch's summary once every action has one."""
+        if action.batch is None or action.batch not in self._tallies:
+            return []
+        tally = self._tallies[action.batch]
+        tally.applied += applied
+        tally.conflicts += conflict
+        if refused is not None:
+            tally.refused.append(f"{action.incident_id}: {refused}")
+        if tally.answered < tally.total:
+            return []
+        del self._tallies[action.batch]
+        done = BatchDone(
+            tally.label, tally.total, tally.applied, tuple(tally.refused), tally.conflicts
+        )
+        return [done]
