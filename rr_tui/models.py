@@ -12,7 +12,8 @@ older client keeps working against a newer server.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,12 +71,24 @@ Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Category = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
 """A category slug, e.g. `violent_extremism`. Teams may add their own; see CATEGORIES."""
 
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Summary = Annotated[str, StringConstraints(max_length=10_000)]
+# Length limits, named so that adapters clip what they map to exactly what validates.
+TEXT_MAX = 10_000
+"""Longest summary, note, timeline message or escalation note."""
+TITLE_MAX = 300
+"""Longest incident title."""
+TAG_MAX = 40
+"""Longest tag."""
+LINK_MAX = 2_000
+"""Longest link."""
+CONTACT_NOTES_MAX = 2_000
+"""Longest notes of a directory contact."""
+
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+Summary = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 Reason = Annotated[str, StringConstraints(max_length=1_000)]
-NoteText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Link = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+NoteText = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
+Link = Annotated[str, StringConstraints(min_length=1, max_length=LINK_MAX)]
 
 
 class Severity(StrEnum):
@@ -96,6 +109,17 @@ class Severity(StrEnum):
     def from_rank(cls, rank: int) -> Severity:
         """The severity for a rank, clamped to SEV0..SEV4."""
         return cls(f"SEV{min(max(rank, 0), 4)}")
+
+
+DEFAULT_SLA: Mapping[Severity, timedelta] = {
+    Severity.SEV0: timedelta(minutes=30),
+    Severity.SEV1: timedelta(hours=2),
+    Severity.SEV2: timedelta(hours=8),
+    Severity.SEV3: timedelta(hours=24),
+    Severity.SEV4: timedelta(hours=72),
+}
+"""Time from creation to mitigation before the SLA is breached, by severity: the defaults
+of the settings (`[severities]`), the reference server and the PagerDuty adapter."""
 
 
 class Status(StrEnum):
@@ -226,7 +250,7 @@ class TimelineEvent(_Response):
     kind: EventKind
     data: dict[str, JsonValue] = Field(default_factory=dict)
     """Details by kind, e.g. `{"from": "SEV2", "to": "SEV1", "reason": "..."}`."""
-    message: str = Field(default="", max_length=10_000)
+    message: str = Field(default="", max_length=TEXT_MAX)
 
 
 def _check_timezone(name: str) -> str:
@@ -292,7 +316,7 @@ class Contact(_Response):
     chat: str = Field(default="", max_length=200)
     on_call: bool = False
     escalation_tier: int = Field(default=1, ge=1, le=5)
-    notes: str = Field(default="", max_length=2_000)
+    notes: str = Field(default="", max_length=CONTACT_NOTES_MAX)
 
     def local_time(self, now: datetime) -> datetime:
         """`now` on this person's wall clock."""
@@ -367,7 +391,7 @@ class EscalationCreate(_Request):
     """`POST /api/v1/incidents/{id}/escalations`: notify one or more stakeholders."""
 
     targets: list[ContactId] = Field(min_length=1, max_length=50)
-    note: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    note: Annotated[str, StringConstraints(max_length=TEXT_MAX)] = ""
 
 
 # --- response bodies --------------------------------------------------------

@@ -39,16 +39,7 @@ from rr_tui.backends.pagerduty.wire import (
     PdPriority,
     PdUser,
 )
-from rr_tui.models import Contact, EventKind, Severity, Source, Status, Team
-
-DEFAULT_SLA: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=30),
-    Severity.SEV1: timedelta(hours=2),
-    Severity.SEV2: timedelta(hours=8),
-    Severity.SEV3: timedelta(hours=24),
-    Severity.SEV4: timedelta(hours=72),
-}
-"""Time from creation to the SLA breach, by severity (the reference server's targets)."""
+from rr_tui.models import DEFAULT_SLA, Contact, EventKind, Severity, Source, Status, Team
 
 DEFAULT_URGENCY: Mapping[str, Severity] = {"high": Severity.SEV2, "low": Severity.SEV4}
 """The severity of an incident that has no priority, by urgency."""
