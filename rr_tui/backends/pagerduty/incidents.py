@@ -14,7 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from rr_tui.backends.base import NotFoundError
-from rr_tui.backends.pagerduty.client import PdClient, describe, valid
+from rr_tui.backends.pagerduty.client import PdClient
 from rr_tui.backends.pagerduty.mapping import (
     Placement,
     PriorityScale,
@@ -25,6 +25,7 @@ from rr_tui.backends.pagerduty.mapping import (
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.versions import Versions
 from rr_tui.backends.pagerduty.wire import PdIncident, PdPriority
+from rr_tui.backends.records import describe, valid
 from rr_tui.models import Incident
 
 

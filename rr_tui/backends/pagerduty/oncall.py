@@ -16,10 +16,11 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from rr_tui.backends.base import NotAllowed, NotFoundError
-from rr_tui.backends.pagerduty.client import Clock, PdClient, valid
+from rr_tui.backends.pagerduty.client import Clock, PdClient
 from rr_tui.backends.pagerduty.mapping import OnCall, oncall_contact
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdContactMethod, PdOncall
+from rr_tui.backends.records import valid
 from rr_tui.models import CONTACT_NOTES_MAX, Contact, Team
 
 ONCALL_USERS = 200

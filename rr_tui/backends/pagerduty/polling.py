@@ -26,11 +26,11 @@ from rr_tui.backends.pagerduty.client import (
     PdClient,
     iso,
     server_time,
-    valid,
 )
 from rr_tui.backends.pagerduty.cursor import Cursor
 from rr_tui.backends.pagerduty.incidents import PdIncidents
 from rr_tui.backends.pagerduty.wire import PdIncident, PdLogEntry
+from rr_tui.backends.records import valid
 
 log = logging.getLogger(__name__)
 

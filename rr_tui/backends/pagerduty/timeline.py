@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from rr_tui.backends.pagerduty.client import PdClient, valid
+from rr_tui.backends.pagerduty.client import PdClient
 from rr_tui.backends.pagerduty.mapping import event_of, in_time_order, millis
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdLogEntry, PdNote
+from rr_tui.backends.records import valid
 from rr_tui.models import TEXT_MAX, EventKind, TimelineEvent
 
 

@@ -13,9 +13,10 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from rr_tui.backends.base import NotAllowed, NotFoundError, Rejected
-from rr_tui.backends.pagerduty.client import PAGE_LIMIT, PdClient, valid
+from rr_tui.backends.pagerduty.client import PAGE_LIMIT, PdClient
 from rr_tui.backends.pagerduty.mapping import actor_slug, user_name
 from rr_tui.backends.pagerduty.wire import PdRef, PdUser
+from rr_tui.backends.records import valid
 
 
 class PdUsers:

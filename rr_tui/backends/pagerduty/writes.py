@@ -32,12 +32,13 @@ from rr_tui.backends.pagerduty.capabilities import (
     no_priority,
     unsupported_reason,
 )
-from rr_tui.backends.pagerduty.client import Clock, PdClient, valid
+from rr_tui.backends.pagerduty.client import Clock, PdClient
 from rr_tui.backends.pagerduty.incidents import PdIncidents
 from rr_tui.backends.pagerduty.mapping import millis
 from rr_tui.backends.pagerduty.oncall import PdOnCall
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdIncident, PdNote
+from rr_tui.backends.records import valid
 from rr_tui.models import (
     TEXT_MAX,
     Escalation,
