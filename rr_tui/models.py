@@ -12,7 +12,8 @@ older client keeps working against a newer server.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,21 +62,47 @@ IncidentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._
 ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 """A stakeholder directory id, e.g. `legal-sg-1`."""
 
-UserName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")]
+USER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
+"""What a user name looks like (an email fits): the server, the config and the adapters
+check names against this one pattern."""
+REGION_PATTERN = r"^[A-Z]{2}$"
+"""What a market code looks like."""
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{1,47}$"
+"""What a category slug looks like."""
+
+UserName = Annotated[str, StringConstraints(pattern=USER_NAME_PATTERN)]
 """An analyst's user name, e.g. `mei.tan`."""
 
-Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 """A market code (ISO 3166-1 alpha-2 style): ID, TH, VN, PH, MY, SG, JP, KR, AU, NZ, IN, ..."""
 
-Category = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
+Category = Annotated[str, StringConstraints(pattern=CATEGORY_PATTERN)]
 """A category slug, e.g. `violent_extremism`. Teams may add their own; see CATEGORIES."""
 
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Summary = Annotated[str, StringConstraints(max_length=10_000)]
+# Length limits, named so that adapters clip what they map to exactly what validates.
+TEXT_MAX = 10_000
+"""Longest summary, note, timeline message or escalation note."""
+TITLE_MAX = 300
+"""Longest incident title."""
+TAG_MAX = 40
+"""Longest tag."""
+LINK_MAX = 2_000
+"""Longest link."""
+CONTACT_NOTES_MAX = 2_000
+"""Longest notes of a directory contact."""
+CONTACT_NAME_MAX = 200
+"""Longest name, or role, of a directory contact."""
+PHONE_MAX = 100
+"""Longest phone number of a directory contact."""
+EMAIL_MAX = 320
+"""Longest email address of a directory contact (RFC 3696's limit)."""
+
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+Summary = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 Reason = Annotated[str, StringConstraints(max_length=1_000)]
-NoteText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Link = Annotated[str, StringConstraints(min_length=1, max_length=2_000)]
+NoteText = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_MAX)]
+Link = Annotated[str, StringConstraints(min_length=1, max_length=LINK_MAX)]
 
 
 class Severity(StrEnum):
@@ -98,6 +125,17 @@ class Severity(StrEnum):
         return cls(f"SEV{min(max(rank, 0), 4)}")
 
 
+DEFAULT_SLA: Mapping[Severity, timedelta] = {
+    Severity.SEV0: timedelta(minutes=30),
+    Severity.SEV1: timedelta(hours=2),
+    Severity.SEV2: timedelta(hours=8),
+    Severity.SEV3: timedelta(hours=24),
+    Severity.SEV4: timedelta(hours=72),
+}
+"""Time from creation to mitigation before the SLA is breached, by severity: the defaults
+of the settings (`[severities]`), the reference server and the PagerDuty adapter."""
+
+
 class Status(StrEnum):
     """Where an incident is in its life: new → acknowledged → escalated → mitigated → resolved."""
 
@@ -109,8 +147,12 @@ class Status(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        """True for every status but resolved."""
-        return self is not Status.RESOLVED
+        """True for every status but resolved (see `OPEN_STATUSES`)."""
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES: frozenset[Status] = frozenset(Status) - {Status.RESOLVED}
+"""The statuses of an incident still being worked: every status but resolved."""
 
 
 class Source(StrEnum):
@@ -226,7 +268,7 @@ class TimelineEvent(_Response):
     kind: EventKind
     data: dict[str, JsonValue] = Field(default_factory=dict)
     """Details by kind, e.g. `{"from": "SEV2", "to": "SEV1", "reason": "..."}`."""
-    message: str = Field(default="", max_length=10_000)
+    message: str = Field(default="", max_length=TEXT_MAX)
 
 
 def _check_timezone(name: str) -> str:
@@ -278,21 +320,21 @@ class Contact(_Response):
     """A stakeholder in the escalation directory."""
 
     id: ContactId
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=CONTACT_NAME_MAX)
     team: Team
-    role: str = Field(default="", max_length=200)
+    role: str = Field(default="", max_length=CONTACT_NAME_MAX)
     regions: list[Region] = Field(default_factory=list)
     """Markets this person covers; empty means all."""
     categories: list[Category] = Field(default_factory=list)
     """Categories this person handles; empty means all."""
     timezone: TimeZoneName
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
-    phone: str = Field(default="", max_length=100)
-    email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=PHONE_MAX)
+    email: str = Field(default="", max_length=EMAIL_MAX)
     chat: str = Field(default="", max_length=200)
     on_call: bool = False
     escalation_tier: int = Field(default=1, ge=1, le=5)
-    notes: str = Field(default="", max_length=2_000)
+    notes: str = Field(default="", max_length=CONTACT_NOTES_MAX)
 
     def local_time(self, now: datetime) -> datetime:
         """`now` on this person's wall clock."""
@@ -367,7 +409,7 @@ class EscalationCreate(_Request):
     """`POST /api/v1/incidents/{id}/escalations`: notify one or more stakeholders."""
 
     targets: list[ContactId] = Field(min_length=1, max_length=50)
-    note: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    note: Annotated[str, StringConstraints(max_length=TEXT_MAX)] = ""
 
 
 # --- response bodies --------------------------------------------------------

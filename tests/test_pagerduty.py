@@ -376,7 +376,8 @@ async def test_a_reason_is_kept_as_a_note_and_reopen_works(
 ) -> None:
     fake = world.fake
     incident_id = fake.add_incident("Election deepfake", world.service, priority="P3")
-    (incident,) = (await pd.changes(None)).items
+    first = await pd.changes(None)
+    (incident,) = first.items
     await pd.patch(
         incident_id,
         IncidentPatch(severity=Severity.SEV1, reason="velocity rising"),
@@ -389,7 +390,8 @@ async def test_a_reason_is_kept_as_a_note_and_reopen_works(
     assert post.body == {"note": {"content": "severity SEV2 → SEV1: velocity rising"}}
 
     fake.resolve(incident_id, world.arjun)
-    _, resolved = await pd.fetch(incident_id)
+    (resolved,) = (await pd.changes(first.cursor)).items  # the resolve, from the log
+    assert resolved.status is Status.RESOLVED
     reopened = await pd.patch(
         incident_id,
         IncidentPatch(status=Status.ACKNOWLEDGED, reason="reposted"),
@@ -616,8 +618,7 @@ async def test_a_spent_window_is_waited_for_and_the_poller_backs_off(
 
 async def test_bad_token_and_unknown_from_email(world: World) -> None:
     wrong = PagerDutyBackend("wrong-token", ME, url=world.url)
-    stranger = world.backend()
-    stranger.from_email = stranger.http.from_email = "nobody@example.com"
+    stranger = PagerDutyBackend(TOKEN, "nobody@example.com", url=world.url)
     try:
         with pytest.raises(Unauthorized):
             await wrong.changes(None)

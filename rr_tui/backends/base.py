@@ -2,7 +2,18 @@
 
 Adapters turn whatever their service says into these few errors, so the sync
 layer can decide once what is worth a retry (`Unavailable`) and what is an
-answer (`Rejected` and its kinds).
+answer (`Rejected` and its kinds). The HTTP adapters share one mapping from
+statuses and transport failures to them: `backends.http_errors`.
+
+Our exception hierarchy:
+
+* BackendError
+  + Unavailable      timeout, refused connection, 5xx, 429, a malformed answer (retry)
+  + Rejected         the backend understood and said no (an answer: do not retry)
+    - Unauthorized   401: the token is missing or not valid
+    - NotAllowed     403: this user's role may not do that
+    - NotFoundError  404: no such incident
+    - Conflict       409/412: the incident moved past the version; carries it as it is now
 """
 
 from __future__ import annotations

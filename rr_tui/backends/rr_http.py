@@ -15,15 +15,9 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
-from rr_tui.backends.base import (
-    ChangeSet,
-    Conflict,
-    NotAllowed,
-    NotFoundError,
-    Rejected,
-    Unauthorized,
-    Unavailable,
-)
+from rr_tui.backends.base import ChangeSet, Conflict, Rejected, Unavailable
+from rr_tui.backends.http_errors import check, send
+from rr_tui.backends.records import describe, valid
 from rr_tui.models import (
     API_PREFIX,
     Contact,
@@ -54,13 +48,6 @@ class _Envelope(_ItemList):
     server_time: UtcDatetime | None = None
     reset: bool = False
     more: bool = False
-
-
-def _describe(raw: Any, error: ValidationError) -> str:
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "record"
-    return f"{str(ident)[:40] if ident else '?'}: {where}: {first['msg']}"
 
 
 class RrHttpBackend:
@@ -99,49 +86,33 @@ class RrHttpBackend:
         await self._client.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = await self._client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise Unavailable(f"{self.name} did not answer in time") from None
-        except httpx.TransportError as error:
-            raise Unavailable(f"cannot reach {self.name}: {type(error).__name__}") from None
-        status = response.status_code
-        if status < 400:
-            return response
-        if status == 429 or status >= 500:
-            retry_after = _retry_after(response.headers.get("retry-after"))
-            what = "is rate limiting" if status == 429 else f"failed ({status})"
-            raise Unavailable(f"{self.name} {what}", retry_after=retry_after)
-        code, message = self._error_of(response)
-        if status == 401:
-            raise Unauthorized(f"token refused: {message}", status, code)
-        if status == 403:
-            raise NotAllowed(message, status, code)
-        if status == 404:
-            raise NotFoundError(message, status, code)
-        if status == 409:
+        response = await send(self._client, self.name, method, path, **kwargs)
+        if response.status_code == 409:
+            # A stale version: the answer carries the incident as it is now.
+            message, code = self._error_of(response)
             current = _json(response).get("current") if _is_json(response) else None
             try:
                 incident = Incident.model_validate(current)
             except ValidationError:
-                raise Rejected(message, status, code) from None
+                raise Rejected(message, 409, code) from None
             raise Conflict(message, incident)
-        raise Rejected(message, status, code)
+        return check(response, self.name, self._error_of)
 
     @staticmethod
     def _error_of(response: httpx.Response) -> tuple[str, str]:
+        """The rr API's `{"error": {"code", "message"}}` as (message, code)."""
         try:
             error = response.json()["error"]
-            return str(error["code"])[:100], str(error["message"])[:500]
+            return str(error["message"])[:500], str(error["code"])[:100]
         except (ValueError, KeyError, TypeError):
-            return "http_" + str(response.status_code), response.reason_phrase or "refused"
+            return response.reason_phrase or "refused", "http_" + str(response.status_code)
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             raise Unavailable(
-                f"{self.name} sent a malformed answer: {_describe(None, error)}"
+                f"{self.name} sent a malformed answer: {describe(None, error)}"
             ) from None
 
     async def changes(self, cursor: str | None) -> ChangeSet:
@@ -188,7 +159,7 @@ class RrHttpBackend:
                 try:
                     items.append(Incident.model_validate(raw))
                 except ValidationError as error:
-                    skipped.append(_describe(raw, error))
+                    skipped.append(describe(raw, error))
             return page
         items.extend(whole.items)
         return _Envelope(
@@ -209,7 +180,7 @@ class RrHttpBackend:
             data = json.loads(response.content.decode("utf-8", errors="replace"))
             return model.model_validate(data)
         except (ValueError, ValidationError) as error:
-            detail = _describe(None, error) if isinstance(error, ValidationError) else "not JSON"
+            detail = describe(None, error) if isinstance(error, ValidationError) else "not JSON"
             raise Unavailable(f"{self.name} sent a malformed answer: {detail}") from None
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
@@ -217,7 +188,7 @@ class RrHttpBackend:
         response = await self._request(
             "GET", f"/incidents/{incident_id}/timeline", params={"after": after}
         )
-        return _valid_items(self._lenient(_ItemList, response).items, TimelineEvent)
+        return valid(TimelineEvent, self._lenient(_ItemList, response).items, None)
 
     async def contacts(self) -> list[Contact] | None:
         """The directory, or None if unchanged since the last call (ETag)."""
@@ -225,7 +196,7 @@ class RrHttpBackend:
         response = await self._request("GET", "/contacts", headers=headers)
         if response.status_code == 304:
             return None
-        contacts = _valid_items(self._lenient(_ItemList, response).items, Contact)
+        contacts = valid(Contact, self._lenient(_ItemList, response).items, None)
         self._contacts_etag = response.headers.get("etag")
         return contacts
 
@@ -268,16 +239,6 @@ class RrHttpBackend:
         return self._parse(EscalationResult, response)
 
 
-def _valid_items(raw_items: list[Any], model: type[Model]) -> list[Model]:
-    valid: list[Model] = []
-    for raw in raw_items:
-        try:
-            valid.append(model.model_validate(raw))
-        except ValidationError:
-            continue
-    return valid
-
-
 def _is_json(response: httpx.Response) -> bool:
     return "json" in response.headers.get("content-type", "")
 
@@ -285,14 +246,5 @@ def _is_json(response: httpx.Response) -> bool:
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
-        return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, min(float(value), 3600.0))
     except ValueError:
         return None

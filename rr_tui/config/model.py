@@ -31,7 +31,15 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from rr_tui.models import Category, Region, Severity, Status, TimeZoneName
+from rr_tui.models import (
+    DEFAULT_SLA,
+    OPEN_STATUSES,
+    Category,
+    Region,
+    Severity,
+    Status,
+    TimeZoneName,
+)
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sync.store import Filter
 
@@ -157,8 +165,6 @@ BindingId = Annotated[str, AfterValidator(_binding_id)]
 ColumnName = Literal["sev", "id", "age", "sla", "status", "region", "category", "assignee", "title"]
 """The queue's columns, by key."""
 
-OPEN_STATUSES = [status for status in Status if status.is_open]
-
 
 # --- sections ---------------------------------------------------------------------
 
@@ -228,7 +234,9 @@ class View(Section):
     the views and ctrl+p finds them by name."""
     severities: list[Severity] = Field(default_factory=list)
     """Only these severities, e.g. ["SEV0", "SEV1"]."""
-    statuses: list[Status] = Field(default_factory=lambda: list(OPEN_STATUSES))
+    statuses: list[Status] = Field(
+        default_factory=lambda: [status for status in Status if status in OPEN_STATUSES]
+    )
     """Only these statuses (new, acknowledged, escalated, mitigated, resolved). The backend
     sends resolved incidents for 24 hours only."""
     regions: list[Region] = Field(default_factory=list)
@@ -271,12 +279,11 @@ class SeverityConfig(Section):
 
 
 SEVERITY_DEFAULTS: dict[str, dict[str, str]] = {
-    "SEV0": {"label": "SEV0", "sla": "30m"},
-    "SEV1": {"label": "SEV1", "sla": "2h"},
-    "SEV2": {"label": "SEV2", "sla": "8h"},
-    "SEV3": {"label": "SEV3", "sla": "1d"},
-    "SEV4": {"label": "SEV4", "sla": "3d"},
+    severity.value: {"label": severity.value, "sla": format_duration(sla)}
+    for severity, sla in DEFAULT_SLA.items()
 }
+"""Each severity's label (its name) and SLA target (`models.DEFAULT_SLA`), spelled as in
+the file."""
 
 
 def _severity_default(severity: str) -> Any:

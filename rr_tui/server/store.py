@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from rr_tui.models import (
+    DEFAULT_SLA,
     Contact,
     Escalation,
     EscalationCreate,
@@ -56,15 +57,6 @@ from rr_tui.server import schema
 from rr_tui.server.errors import ApiError, Forbidden, NotFound, Unprocessable, VersionConflict
 
 Clock = Callable[[], datetime]
-
-DEFAULT_SLA: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=30),
-    Severity.SEV1: timedelta(hours=2),
-    Severity.SEV2: timedelta(hours=8),
-    Severity.SEV3: timedelta(hours=24),
-    Severity.SEV4: timedelta(hours=72),
-}
-"""Time from creation to mitigation before the SLA is breached, by severity."""
 
 IDEMPOTENCY_TTL = timedelta(days=7)
 """Idempotency keys older than this are forgotten when the store opens."""

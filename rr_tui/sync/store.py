@@ -17,10 +17,9 @@ from typing import Any
 
 from sortedcontainers import SortedList
 
-from rr_tui.models import Incident, Severity, Status
+from rr_tui.models import OPEN_STATUSES, Incident, Severity, Status
 
 SortKey = tuple[int, datetime, datetime, str]
-OPEN_STATUSES = frozenset(s for s in Status if s.is_open)
 
 
 def sort_key(incident: Incident) -> SortKey:

@@ -6,27 +6,29 @@ Follows PagerDuty's published OpenAPI description (`PagerDuty/api-schema`,
 - `wire`: the PagerDuty records the adapter reads, as pydantic models.
 - `mapping`: how they become incidents, timeline events and contacts (pure).
 - `client`: HTTP: headers, rate limits, errors, pages.
-- `reader`: the queue, live updates, timeline, stakeholders, versions.
-- `backend`: the actions, what PagerDuty cannot express, and `from_settings`.
+- `cursor`: the opaque poll cursor.
+- `users`: the PagerDuty users met so far: lookups and names.
+- `versions`: derived incident versions and what was handed out at each.
+- `incidents`: the priority scale; every incident mapped and versioned.
+- `polling`: snapshots and log-entry deltas (`changes`).
+- `timeline`: log entries and notes merged into one timeline.
+- `oncall`: the local directory merged with who is on call.
+- `capabilities`: what PagerDuty can express, and why not.
+- `writes`: changes, notes, escalation, bulk status, safe to retry.
+- `backend`: `PagerDutyBackend`, composed of the above, and `from_settings`.
 
 Layer rule: nothing here imports Textual.
 """
 
-from rr_tui.backends.pagerduty.backend import (
-    BULK_LIMIT,
-    CAPABILITIES,
-    BulkOutcome,
-    Capability,
-    PagerDutyBackend,
-    from_settings,
-)
+from rr_tui.backends.pagerduty.backend import PagerDutyBackend, from_settings
+from rr_tui.backends.pagerduty.capabilities import CAPABILITIES, Capability
 from rr_tui.backends.pagerduty.client import DEFAULT_URL, PAGE_LIMIT
-from rr_tui.backends.pagerduty.mapping import DEFAULT_SLA, DEFAULT_URGENCY, SeverityMap
+from rr_tui.backends.pagerduty.mapping import DEFAULT_URGENCY, SeverityMap
+from rr_tui.backends.pagerduty.writes import BULK_LIMIT, BulkOutcome
 
 __all__ = [
     "BULK_LIMIT",
     "CAPABILITIES",
-    "DEFAULT_SLA",
     "DEFAULT_URGENCY",
     "DEFAULT_URL",
     "PAGE_LIMIT",

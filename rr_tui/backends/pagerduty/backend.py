@@ -1,135 +1,173 @@
-"""The PagerDuty backend: the reader plus the actions, and what PagerDuty cannot express.
+"""The PagerDuty backend: settings checked once, and the parts that do the work.
 
-- **Actions.** Acknowledge, resolve, reopen, reprioritize and reassign are one
-  `PUT /incidents/{id}` (with `From`); a note is `POST /incidents/{id}/notes`;
-  many status changes at once are `PUT /incidents`, 250 a request. A reason is
-  kept: as the resolution of a resolve, else as a note after the change.
-- **What PagerDuty cannot express** (the statuses new, escalated and
-  mitigated; unassigning; a severity no priority maps to) is refused before
-  anything is sent, with `Rejected(code="unsupported")`; `supports()` and
-  `unsupported_reason()` let the UI show it unavailable beforehand.
-- **Conflicts.** PagerDuty has no `If-Match`: before a `PUT` the incident is
-  read; if its version moved past the one the change was made against and its
-  severity, status or owner differ from what the adapter handed out at that
-  version (or it does not remember that version), `Conflict` is raised with
-  the incident as it is now. A change that already holds (a retry whose first
-  answer was lost) is answered with the incident as it is, without a `PUT`.
-- **Retries.** PagerDuty has no idempotency keys. A `PUT` sets a state, so
-  sending it twice is harmless; a note is looked for among the incident's
-  notes (same text, same user) before it is posted again for the same key, and
-  a write that failed halfway (the `PUT` done, its note not) resumes where it
-  stopped. Both hold within one session.
+`PagerDutyBackend` holds one of each part and delegates the `Backend`
+protocol to them; the parts share the connection and the users met so far:
+
+- `users` (`PdUsers`): users by id and email, lookups, how they are named.
+- `incidents` (`PdIncidents`): the priority scale, mapping and versions.
+- `polling` (`PdPolling`): snapshots and log-entry deltas (`changes`).
+- `timelines` (`PdTimeline`): log entries and notes merged (`timeline`).
+- `oncall` (`PdOnCall`): the local directory merged with who is on call.
+- `writes` (`PdWrites`): patch, notes, escalation, bulk status; retries.
+
+What PagerDuty cannot express (the statuses new, escalated and mitigated;
+unassigning; a severity no priority maps to) is refused before anything is
+sent, with `Rejected(code="unsupported")`; `supports()` and
+`unsupported_reason()` let the UI show it unavailable beforehand.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlsplit
 
-from rr_tui.backends.base import Conflict, Rejected, Unavailable
-from rr_tui.backends.pagerduty.client import DEFAULT_URL, valid
-from rr_tui.backends.pagerduty.mapping import SeverityMap, millis, referenced_users, user_name
-from rr_tui.backends.pagerduty.reader import PdReader
-from rr_tui.backends.pagerduty.wire import PdIncident, PdNote
+import httpx
+
+from rr_tui.backends.base import ChangeSet
+from rr_tui.backends.pagerduty.capabilities import supports, unsupported_reason
+from rr_tui.backends.pagerduty.client import DEFAULT_URL, Clock, PdClient
+from rr_tui.backends.pagerduty.incidents import PdIncidents
+from rr_tui.backends.pagerduty.mapping import (
+    DEFAULT_CATEGORY,
+    DEFAULT_REGION,
+    Placement,
+    SeverityMap,
+)
+from rr_tui.backends.pagerduty.oncall import PdOnCall
+from rr_tui.backends.pagerduty.polling import FULL_REFRESH, PdPolling
+from rr_tui.backends.pagerduty.timeline import PdTimeline
+from rr_tui.backends.pagerduty.users import PdUsers
+from rr_tui.backends.pagerduty.writes import BulkOutcome, PdWrites
 from rr_tui.models import (
+    DEFAULT_SLA,
     Contact,
-    Escalation,
     EscalationCreate,
     EscalationResult,
-    EventKind,
     Incident,
     IncidentPatch,
+    Me,
     NoteResult,
+    Role,
     Severity,
     Status,
+    Team,
     TimelineEvent,
+    utcnow,
 )
 
-BULK_LIMIT = 250
-"""PagerDuty's documented maximum of incidents per `PUT /incidents`."""
 
+class PagerDutyBackend:
+    """PagerDuty REST API v2 behind the `Backend` protocol.
 
-class Capability(StrEnum):
-    """What a caller may ask `PagerDutyBackend.supports` about."""
+    Args:
+        token: a PagerDuty REST API key (account or user), never logged.
+        from_email: the PagerDuty user the dashboard acts as: the `From` header
+            of every write, and who `me()` says we are.
+        url: the API's base URL.
+        service_ids: show only incidents on these services.
+        team_ids: show only incidents of these teams.
+        severity_map: overrides of the priority and urgency → severity defaults.
+        contacts: the local stakeholder directory (Legal, Policy, partners who
+            are not in PagerDuty), merged with PagerDuty's on-call users.
+        service_regions: market code by service id (else `default_region`).
+        service_categories: category slug by service id (else `default_category`).
+        default_region: the market of incidents on other services.
+        default_category: the category of incidents on other services.
+        sla: time to the SLA breach by severity (default: `models.DEFAULT_SLA`).
+        oncall_team: the directory team PagerDuty on-call users belong to.
+        full_refresh: seconds between safety-net snapshots.
+        timeout: seconds to wait for an answer.
+        clock: the current time (tests freeze it).
+        transport: an httpx transport (tests).
+        name: the status-bar label (default `PagerDuty <host>`).
 
-    ACKNOWLEDGE = "acknowledge"
-    RESOLVE = "resolve"
-    REOPEN = "reopen"
-    SEVERITY = "severity"
-    """Reprioritize (a specific level: ask `severity:SEV3`)."""
-    ASSIGN = "assign"
-    NOTE = "note"
-    ESCALATE = "escalate"
-    """PagerDuty users are paged (escalation level or reassignment); others are recorded."""
-    ESCALATE_LEVEL = "escalate_level"
-    BULK_STATUS = "bulk_status"
-    UNASSIGN = "unassign"
-    STATUS_NEW = "status:new"
-    STATUS_ESCALATED = "status:escalated"
-    STATUS_MITIGATED = "status:mitigated"
+    Raises:
+        ValueError: a setting is not valid (the message names it).
+    """
 
+    def __init__(
+        self,
+        token: str,
+        from_email: str,
+        *,
+        url: str = DEFAULT_URL,
+        service_ids: Iterable[str] = (),
+        team_ids: Iterable[str] = (),
+        severity_map: SeverityMap | Mapping[str, Any] | None = None,
+        contacts: Iterable[Contact] = (),
+        service_regions: Mapping[str, str] | None = None,
+        service_categories: Mapping[str, str] | None = None,
+        default_region: str = DEFAULT_REGION,
+        default_category: str = DEFAULT_CATEGORY,
+        sla: Mapping[Severity, timedelta] | None = None,
+        oncall_team: Team = Team.TRUST_SAFETY,
+        full_refresh: float = FULL_REFRESH,
+        timeout: float = 10.0,
+        clock: Clock = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
+        name: str | None = None,
+    ) -> None:
+        if not token or any(c in token for c in "\r\n"):
+            raise ValueError("token: a PagerDuty API token is required")
+        address = from_email.strip()
+        if "@" not in address or any(c in address for c in "\r\n "):
+            raise ValueError(f"from_email: {from_email!r} is not an email address")
+        base = (url or DEFAULT_URL).rstrip("/")
+        self.name = name or f"PagerDuty {urlsplit(base).netloc}"
+        """A short label for the status bar."""
+        self.from_email = address
+        """Who the dashboard acts as (the `From` header of every write)."""
+        self.service_ids = tuple(dict.fromkeys(service_ids))
+        self.team_ids = tuple(dict.fromkeys(team_ids))
+        placement = Placement(
+            default_category=default_category,
+            default_region=default_region,
+            service_categories=dict(service_categories or {}),
+            service_regions=dict(service_regions or {}),
+            sla={**DEFAULT_SLA, **(sla or {})},
+        )
+        self.http = PdClient(
+            base, token, address, name=self.name, timeout=timeout, clock=clock, transport=transport
+        )
+        self.users = PdUsers(self.http, address)
+        self.incidents = PdIncidents(
+            self.http, self.users, SeverityMap.parse(severity_map), placement
+        )
+        self.polling = PdPolling(
+            self.http,
+            self.incidents,
+            service_ids=self.service_ids,
+            team_ids=self.team_ids,
+            full_refresh=full_refresh,
+            clock=clock,
+        )
+        self.timelines = PdTimeline(self.http, self.users)
+        self.oncall = PdOnCall(self.http, self.users, contacts, oncall_team, clock)
+        self.writes = PdWrites(self.http, self.incidents, self.users, self.oncall, clock)
 
-CAPABILITIES: frozenset[str] = frozenset(
-    {
-        Capability.ACKNOWLEDGE,
-        Capability.RESOLVE,
-        Capability.REOPEN,
-        Capability.SEVERITY,
-        Capability.ASSIGN,
-        Capability.NOTE,
-        Capability.ESCALATE,
-        Capability.ESCALATE_LEVEL,
-        Capability.BULK_STATUS,
-    }
-)
-"""What PagerDuty can express. Not in it: unassigning, and the statuses new, escalated
-and mitigated (PagerDuty has triggered, acknowledged and resolved only)."""
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
 
-UNSUPPORTED_STATUS: Mapping[Status, str] = {
-    Status.NEW: "PagerDuty cannot set an incident back to triggered",
-    Status.ESCALATED: "PagerDuty has no 'escalated' status: escalate to someone instead",
-    Status.MITIGATED: "PagerDuty has no 'mitigated' status",
-}
+    # --- reading ------------------------------------------------------------------------
 
+    async def changes(self, cursor: str | None) -> ChangeSet:
+        """A snapshot for None (and every `full_refresh`), else what the log entries say changed."""
+        return await self.polling.changes(cursor)
 
-@dataclass(frozen=True)
-class BulkOutcome:
-    """What a bulk status change did: the incidents updated and those that were not."""
+    async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
+        """Log entries and notes, oldest first; events that break the model are left out."""
+        return await self.timelines.timeline(incident_id, after)
 
-    updated: list[Incident]
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    """(incident id, why) for each incident not updated."""
+    async def contacts(self) -> list[Contact] | None:
+        """The local directory merged with who is on call now; None if unchanged since last time."""
+        return await self.oncall.contacts()
 
-
-@dataclass
-class _Progress:
-    """How far a write got, so a retry after a failure midway does not repeat a step."""
-
-    pd: PdIncident | None = None
-    incident: Incident | None = None
-    note: str = ""
-    """The note still to post ("" once posted, or if there is none)."""
-
-
-def _same_state(one: Incident, other: Incident) -> bool:
-    return (one.severity, one.status, one.assignee) == (
-        other.severity,
-        other.status,
-        other.assignee,
-    )
-
-
-class PagerDutyBackend(PdReader):
-    """PagerDuty REST API v2 behind the `Backend` protocol (arguments: see `PdReader`)."""
-
-    capabilities: frozenset[str] = CAPABILITIES
-    _progress: dict[str, _Progress]
-    """Writes that failed halfway, by key (set up by `PdReader.__init__`)."""
+    async def me(self) -> Me:
+        """The `from_email` user, as role `lead`: PagerDuty enforces its own permissions."""
+        return Me(name=await self.users.my_name(), role=Role.LEAD)
 
     # --- what PagerDuty can do ----------------------------------------------------------
 
@@ -139,317 +177,41 @@ class PagerDutyBackend(PdReader):
         `severity:SEVn` is True when a priority maps to that severity (and,
         before the first poll has loaded the priorities, True).
         """
-        if what.startswith("severity:"):
-            try:
-                severity = Severity(what.removeprefix("severity:"))
-            except ValueError:
-                return False
-            return self.scale is None or self.scale.priority_for(severity) is not None
-        aliases = {"status:acknowledged": "acknowledge", "status:resolved": "resolve"}
-        return aliases.get(what, what) in self.capabilities
+        return supports(what, self.incidents.scale)
 
     def unsupported_reason(self, change: IncidentPatch) -> str | None:
         """Why PagerDuty cannot make this change, in words; None if it can (as far as known)."""
-        if change.status is not None and change.status in UNSUPPORTED_STATUS:
-            return UNSUPPORTED_STATUS[change.status]
-        if change.sets_assignee and change.assignee is None:
-            return "PagerDuty cannot leave an incident unassigned: assign it to someone"
-        if (
-            change.severity is not None
-            and self.scale is not None
-            and self.scale.priority_for(change.severity) is None
-        ):
-            return self._no_priority(change.severity)
-        return None
+        return unsupported_reason(change, self.incidents.scale)
 
-    def _no_priority(self, severity: Severity) -> str:
-        covered = ", ".join(s.value for s in self.scale.covered()) if self.scale else ""
-        where = f"priorities cover {covered}" if covered else "the account has no priorities"
-        return f"no PagerDuty priority maps to {severity.value} ({where})"
-
-    # --- changes to an incident -------------------------------------------------------------
-
-    async def _put(
-        self, incident_id: str, fields: Mapping[str, Any]
-    ) -> tuple[PdIncident, Incident]:
-        response = await self.http.request(
-            "PUT",
-            f"/incidents/{quote(incident_id, safe='')}",
-            body={"incident": {"type": "incident_reference", **fields}},
-            write=True,
-        )
-        return await self.answered(response)
-
-    def _check_conflict(self, current: Incident, version: int) -> None:
-        if current.version <= version:
-            return
-        seen = self.seen_at(current.id, version)
-        if seen is not None and _same_state(seen, current):
-            return
-        raise Conflict(f"{current.id} changed in PagerDuty since you looked", current)
-
-    async def _put_fields(
-        self, change: IncidentPatch, pd: PdIncident, current: Incident
-    ) -> dict[str, Any]:
-        """The `PUT /incidents/{id}` fields for a change; empty if it already holds."""
-        fields: dict[str, Any] = {}
-        if change.status is not None and change.status is not current.status:
-            # acknowledged on a resolved incident reopens it (PagerDuty assigns it to `From`).
-            acknowledge = change.status is Status.ACKNOWLEDGED
-            fields["status"] = "acknowledged" if acknowledge else "resolved"
-            if change.status is Status.RESOLVED and change.reason:
-                fields["resolution"] = change.reason
-        if change.severity is not None and change.severity is not current.severity:
-            scale = await self.priorities()
-            priority = scale.priority_for(change.severity)
-            if priority is None:
-                raise Rejected(self._no_priority(change.severity), 422, "unsupported")
-            if pd.priority is None or pd.priority.id != priority.id:
-                fields["priority"] = {"id": priority.id, "type": "priority_reference"}
-        if change.sets_assignee and change.assignee and change.assignee != current.assignee:
-            user = await self.find_user(change.assignee)
-            fields["assignments"] = [{"assignee": {"id": user.id, "type": "user_reference"}}]
-        return fields
-
-    @staticmethod
-    def _reason_note(change: IncidentPatch, before: Incident) -> str:
-        parts = []
-        if change.severity is not None and change.severity is not before.severity:
-            parts.append(f"severity {before.severity.value} → {change.severity.value}")
-        if change.status is Status.ACKNOWLEDGED and before.status is Status.RESOLVED:
-            parts.append("reopened")
-        elif change.status is not None and change.status is not before.status:
-            parts.append(f"status {before.status.value} → {change.status.value}")
-        if change.sets_assignee and change.assignee != before.assignee:
-            parts.append(f"assigned to {change.assignee}")
-        return f"{', '.join(parts) or 'change'}: {change.reason}"[:10_000]
+    # --- writing ------------------------------------------------------------------------
 
     async def patch(
         self, incident_id: str, change: IncidentPatch, version: int, key: str
     ) -> Incident:
-        """Acknowledge, resolve, reopen, reprioritize or reassign with `PUT /incidents/{id}`.
-
-        Raises:
-            Rejected: code `unsupported` for what PagerDuty cannot express,
-                `unknown_user` for an assignee PagerDuty does not know.
-            Conflict: the incident moved since `version` (see the module docstring).
-        """
-        why = self.unsupported_reason(change)
-        if why:
-            raise Rejected(why, 422, "unsupported")
-        progress = self._progress.setdefault(key, _Progress())
-        try:
-            if progress.incident is None:
-                pd, current = await self.fetch(incident_id)
-                fields = await self._put_fields(change, pd, current)
-                if fields:
-                    self._check_conflict(current, version)
-                    if change.reason and change.status is not Status.RESOLVED:
-                        progress.note = self._reason_note(change, current)
-                    progress.pd, progress.incident = await self._put(incident_id, fields)
-                else:
-                    # It holds already: nothing to do, or a retry whose PUT went through
-                    # (then the reason note the first attempt meant to post is still due).
-                    progress.incident = current
-            if progress.note:
-                await self._note_once(incident_id, progress.note, key + ".reason")
-                progress.note = ""
-        except Rejected:
-            del self._progress[key]  # an answer: the outbox will not retry this key
-            raise
-        del self._progress[key]
-        return progress.incident
-
-    # --- notes ----------------------------------------------------------------------------
-
-    async def _note_once(self, incident_id: str, text: str, key: str) -> PdNote:
-        """Post a note, unless this key's earlier attempt went through after all."""
-        me = await self.me_user()
-        path = f"/incidents/{quote(incident_id, safe='')}/notes"
-        first = self._note_attempts.get(key)
-        if first is not None:
-            response = await self.http.request("GET", path)
-            for note in valid(PdNote, self.http.json_list(response, "notes"), None):
-                if (
-                    note.content == text
-                    and note.user is not None
-                    and note.user.id == me.id
-                    and note.created_at >= first - timedelta(minutes=5)
-                ):
-                    self._note_attempts.pop(key, None)
-                    self.moved(incident_id, note.created_at)
-                    return note
-        self._note_attempts.setdefault(key, self.clock())
-        try:
-            response = await self.http.request(
-                "POST", path, body={"note": {"content": text}}, write=True
-            )
-        except Rejected:
-            self._note_attempts.pop(key, None)
-            raise
-        note = self.http.json_one(PdNote, response, "note")
-        self._note_attempts.pop(key, None)
-        self.moved(incident_id, note.created_at)
-        return note
+        """Acknowledge, resolve, reopen, reprioritize or reassign (see `PdWrites.patch`)."""
+        return await self.writes.patch(incident_id, change, version, key)
 
     async def add_note(self, incident_id: str, text: str, key: str) -> NoteResult:
         """`POST /incidents/{id}/notes` (posted once per key within a session)."""
-        note = await self._note_once(incident_id, text, key)
-        pd, _ = await self.fetch(incident_id)
-        incident = self.to_incident(pd, newer=True)
-        me = await self.me_user()
-        event = TimelineEvent(
-            seq=millis(note.created_at),
-            incident_id=incident.id,
-            at=note.created_at,
-            actor=user_name(me) or me.id,
-            kind=EventKind.NOTE,
-            data={"pd_type": "note"},
-            message=note.content[:10_000],
-        )
-        return NoteResult(event=event, incident=incident)
-
-    # --- escalation -------------------------------------------------------------------------
+        return await self.writes.add_note(incident_id, text, key)
 
     async def escalate(
         self, incident_id: str, body: EscalationCreate, key: str
     ) -> EscalationResult:
-        """Page the PagerDuty users among the targets, and record the escalation as a note.
-
-        Targets that are PagerDuty users are paged: with `escalation_level` when
-        all are on call at one level of the incident's escalation policy, else by
-        reassigning the incident to them. Targets from the local directory cannot
-        be paged by PagerDuty: the note names them and says so.
-        """
-        if self._directory is None and any(t not in self._contact_users for t in body.targets):
-            # Without the directory, targets named pd-… still resolve; others are recorded.
-            with contextlib.suppress(Unavailable):
-                await self.directory()
-        paged: list[tuple[str, str]] = []
-        recorded: list[str] = []
-        for target in body.targets:
-            user_id = self._contact_users.get(target)
-            if user_id is None and target.startswith("pd-"):
-                user_id = target[3:].upper()
-            if user_id is None:
-                recorded.append(target)
-            else:
-                paged.append((target, user_id))
-        progress = self._progress.setdefault(key, _Progress())
-        try:
-            if progress.pd is None:
-                pd, current = await self.fetch(incident_id)
-                if current.status is Status.RESOLVED:
-                    why = f"{incident_id} is resolved: reopen it first"
-                    raise Rejected(why, 422, "unsupported")
-                if paged:
-                    fields = self._escalation_fields(pd, [user_id for _, user_id in paged])
-                    pd, _ = await self._put(incident_id, fields)
-                progress.pd = pd
-                progress.note = self._escalation_note(body, paged, recorded)
-            if progress.note:
-                await self._note_once(incident_id, progress.note, key + ".note")
-                progress.note = ""
-        except Rejected:
-            del self._progress[key]
-            raise
-        del self._progress[key]
-        incident = self.to_incident(progress.pd, newer=True)
-        me = await self.me_user()
-        now = self.clock()
-        escalation = Escalation(
-            id=max(millis(now), 1),
-            incident_id=incident.id,
-            targets=list(body.targets),
-            note=body.note,
-            actor=user_name(me) or me.id,
-            at=now,
-        )
-        return EscalationResult(escalation=escalation, incident=incident)
-
-    def _escalation_fields(self, pd: PdIncident, user_ids: list[str]) -> dict[str, Any]:
-        policy = pd.escalation_policy.id if pd.escalation_policy else ""
-        levels = {self._oncall_levels.get(user_id, {}).get(policy) for user_id in user_ids}
-        if policy and len(levels) == 1:
-            level = levels.pop()
-            if level is not None:
-                return {"escalation_level": level}
-        assignees = [{"assignee": {"id": uid, "type": "user_reference"}} for uid in user_ids]
-        return {"assignments": assignees}
-
-    def _escalation_note(
-        self, body: EscalationCreate, paged: list[tuple[str, str]], recorded: list[str]
-    ) -> str:
-        directory = self._directory or {}
-
-        def name(target: str) -> str:
-            contact = directory.get(target)
-            return f"{contact.name} ({contact.team.value})" if contact else target
-
-        lines = []
-        if paged:
-            lines.append(f"Escalated to {', '.join(name(t) for t, _ in paged)} (paged)")
-        if recorded:
-            names = ", ".join(name(t) for t in recorded)
-            lines.append(f"Escalated to {names} (not in PagerDuty: not paged, contact directly)")
-        if body.note:
-            lines.append(body.note)
-        return "\n".join(lines)[:10_000]
+        """Page the PagerDuty users among the targets; record the rest (see `PdWrites`)."""
+        return await self.writes.escalate(incident_id, body, key)
 
     async def escalate_to_level(
         self, incident_id: str, level: int, version: int | None = None
     ) -> Incident:
-        """`PUT /incidents/{id}` with `escalation_level`: page whoever is on call at that level."""
-        if level < 1:
-            raise Rejected("escalation levels start at 1", 422, "unsupported")
-        _, current = await self.fetch(incident_id)
-        if version is not None:
-            self._check_conflict(current, version)
-        _, incident = await self._put(incident_id, {"escalation_level": level})
-        return incident
-
-    # --- bulk -------------------------------------------------------------------------------
+        """Page whoever is on call at `level` of the incident's escalation policy."""
+        return await self.writes.escalate_to_level(incident_id, level, version)
 
     async def bulk_status(
         self, incident_ids: Sequence[str], status: Status, resolution: str = ""
     ) -> BulkOutcome:
-        """Acknowledge or resolve many incidents with `PUT /incidents`, at most 250 a request.
-
-        A refused request fails its incidents and the next request goes on; an
-        unavailable PagerDuty (a 429, a timeout) fails the rest without sending.
-        """
-        if status not in (Status.ACKNOWLEDGED, Status.RESOLVED):
-            why = UNSUPPORTED_STATUS.get(status, "unsupported status")
-            raise Rejected(why, 422, "unsupported")
-        await self.priorities()
-        ids = list(dict.fromkeys(incident_ids))
-        chunks = [ids[start : start + BULK_LIMIT] for start in range(0, len(ids), BULK_LIMIT)]
-        updated: list[Incident] = []
-        failed: list[tuple[str, str]] = []
-        for index, chunk in enumerate(chunks):
-            items: list[dict[str, Any]] = []
-            for incident_id in chunk:
-                item = {"id": incident_id, "type": "incident_reference", "status": status.value}
-                if status is Status.RESOLVED and resolution:
-                    item["resolution"] = resolution
-                items.append(item)
-            try:
-                response = await self.http.request(
-                    "PUT", "/incidents", body={"incidents": items}, write=True
-                )
-            except Unavailable as error:
-                rest = [incident_id for later in chunks[index:] for incident_id in later]
-                failed.extend((incident_id, error.message) for incident_id in rest)
-                break
-            except Rejected as error:
-                failed.extend((incident_id, error.message) for incident_id in chunk)
-                continue
-            pds = valid(PdIncident, self.http.json_list(response, "incidents"), None)
-            await self._resolve_users(referenced_users(pds))
-            updated.extend(self.to_incident(pd, newer=True) for pd in pds)
-            done = {pd.id for pd in pds}
-            failed.extend((i, "not in PagerDuty's answer") for i in chunk if i not in done)
-        return BulkOutcome(updated, failed)
+        """Acknowledge or resolve many incidents, at most 250 a request."""
+        return await self.writes.bulk_status(incident_ids, status, resolution)
 
 
 def from_settings(

@@ -5,10 +5,11 @@ Every request carries `Authorization: Token token=…` and
 `From: <email>`, which PagerDuty requires to know who acts. The token lives in
 the connection's default headers only: it is never logged or put in a message.
 
-Errors become the protocol's few kinds: a timeout, a refused connection, a 5xx,
-a 429 or an answer that is not the expected JSON is `Unavailable` (retryable);
-401 `Unauthorized`, 403 `NotAllowed`, 404 `NotFoundError`, any other 4xx
-`Rejected` with PagerDuty's error code as `pd_<code>`.
+Errors become the protocol's few kinds, as `backends.http_errors` maps them for
+every adapter: a timeout, a refused connection, a 5xx, a 429 or an answer that
+is not the expected JSON is `Unavailable` (retryable); 401 `Unauthorized`, 403
+`NotAllowed`, 404 `NotFoundError`, any other 4xx `Rejected` with PagerDuty's
+error code as `pd_<code>`.
 
 Rate limits: a `429`, or any answer saying `ratelimit-remaining: 0`, stops
 requests until `ratelimit-reset` (seconds; else `Retry-After`) has passed.
@@ -19,7 +20,7 @@ Requests in that window are not sent: they raise `Unavailable` with
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -29,7 +30,9 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
-from rr_tui.backends.base import NotAllowed, NotFoundError, Rejected, Unauthorized, Unavailable
+from rr_tui.backends.base import Unavailable
+from rr_tui.backends.http_errors import check, retry_seconds, send
+from rr_tui.backends.records import describe
 
 Model = TypeVar("Model", bound=BaseModel)
 Clock = Callable[[], datetime]
@@ -66,36 +69,6 @@ def server_time(response: httpx.Response) -> datetime | None:
 def iso(moment: datetime) -> str:
     """A time as PagerDuty's query parameters take it, in UTC."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def describe(raw: Any, error: ValidationError) -> str:
-    """A record that broke the schema, in a line: `<id>: <field>: <what>`."""
-    ident = raw.get("id") if isinstance(raw, dict) else None
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "record"
-    return f"{str(ident)[:40] if ident else '?'}: {where}: {first['msg']}"
-
-
-def valid(model: type[Model], raws: Iterable[Any], skipped: list[str] | None) -> list[Model]:
-    """The records that fit `model`; the others are described in `skipped` (if given)."""
-    kept = []
-    for raw in raws:
-        try:
-            kept.append(model.model_validate(raw))
-        except ValidationError as error:
-            if skipped is not None:
-                skipped.append(describe(raw, error))
-    return kept
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return min(seconds, 3600.0) if math.isfinite(seconds) and seconds > 0 else None
 
 
 class PdClient:
@@ -150,36 +123,19 @@ class PdClient:
                 retry_after=wait,
             )
         headers = {"From": self.from_email} if write else None
-        try:
-            response = await self._client.request(
-                method, path, params=params, json=body, headers=headers
-            )
-        except httpx.TimeoutException:
-            raise Unavailable(f"{self.name} did not answer in time") from None
-        except httpx.TransportError as error:
-            raise Unavailable(f"cannot reach {self.name}: {type(error).__name__}") from None
-        status = response.status_code
-        reset = _seconds(response.headers.get("ratelimit-reset"))
-        if status == 429:
-            retry_after = reset or _seconds(response.headers.get("retry-after"))
+        response = await send(
+            self._client, self.name, method, path, params=params, json=body, headers=headers
+        )
+        reset = retry_seconds(response.headers.get("ratelimit-reset"))
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = reset or retry_seconds(response.headers.get("retry-after"))
             if retry_after:
                 self.blocked_until = now + timedelta(seconds=retry_after)
-            raise Unavailable(f"{self.name} is rate limiting", retry_after=retry_after)
-        if response.headers.get("ratelimit-remaining", "").strip() == "0" and reset:
+        elif response.headers.get("ratelimit-remaining", "").strip() == "0" and reset:
             # The window is spent: wait for the next one rather than earn a 429.
             self.blocked_until = now + timedelta(seconds=reset)
-        if status < 400:
-            return response
-        if status >= 500:
-            raise Unavailable(f"{self.name} failed ({status})")
-        message, code = self._error_of(response)
-        if status == 401:
-            raise Unauthorized(f"token refused: {message}", status, code)
-        if status == 403:
-            raise NotAllowed(message, status, code)
-        if status == 404:
-            raise NotFoundError(message, status, code)
-        raise Rejected(message, status, code)
+        return check(response, self.name, self._error_of, retry_after=retry_after)
 
     @staticmethod
     def _error_of(response: httpx.Response) -> tuple[str, str]:

@@ -39,16 +39,26 @@ from rr_tui.backends.pagerduty.wire import (
     PdPriority,
     PdUser,
 )
-from rr_tui.models import Contact, EventKind, Severity, Source, Status, Team
-
-DEFAULT_SLA: Mapping[Severity, timedelta] = {
-    Severity.SEV0: timedelta(minutes=30),
-    Severity.SEV1: timedelta(hours=2),
-    Severity.SEV2: timedelta(hours=8),
-    Severity.SEV3: timedelta(hours=24),
-    Severity.SEV4: timedelta(hours=72),
-}
-"""Time from creation to the SLA breach, by severity (the reference server's targets)."""
+from rr_tui.models import (
+    CATEGORY_PATTERN,
+    CONTACT_NAME_MAX,
+    CONTACT_NOTES_MAX,
+    DEFAULT_SLA,
+    EMAIL_MAX,
+    LINK_MAX,
+    PHONE_MAX,
+    REGION_PATTERN,
+    TAG_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    USER_NAME_PATTERN,
+    Contact,
+    EventKind,
+    Severity,
+    Source,
+    Status,
+    Team,
+)
 
 DEFAULT_URGENCY: Mapping[str, Severity] = {"high": Severity.SEV2, "low": Severity.SEV4}
 """The severity of an incident that has no priority, by urgency."""
@@ -63,9 +73,10 @@ PD_STATUS: Mapping[str, Status] = {
     "resolved": Status.RESOLVED,
 }
 
-_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
-_REGION = re.compile(r"^[A-Z]{2}$")
-_CATEGORY = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
+# The model's own patterns, so a name, market or category is checked before it is mapped.
+_USER_NAME = re.compile(USER_NAME_PATTERN)
+_REGION = re.compile(REGION_PATTERN)
+_CATEGORY = re.compile(CATEGORY_PATTERN)
 
 
 # --- severity -----------------------------------------------------------------------
@@ -208,16 +219,16 @@ def _clip(text: str, limit: int) -> str:
 
 def _summary_of(incident: PdIncident) -> str:
     if incident.description and incident.description != incident.title:
-        return _clip(incident.description, 10_000)
+        return _clip(incident.description, TEXT_MAX)
     details = incident.body.details if incident.body else None
     if isinstance(details, str):
-        return _clip(details, 10_000)
+        return _clip(details, TEXT_MAX)
     if isinstance(details, Mapping):
         lines = [
             f"{key}: {value if isinstance(value, str) else json.dumps(value)}"
             for key, value in details.items()
         ]
-        return _clip("\n".join(lines), 10_000)
+        return _clip("\n".join(lines), TEXT_MAX)
     return ""
 
 
@@ -251,10 +262,10 @@ def incident_fields(
         tags.append(f"urgency {incident.urgency}")
     if incident.service is not None and incident.service.summary:
         tags.append(incident.service.summary)
-    links = [incident.html_url] if incident.html_url and len(incident.html_url) <= 2_000 else []
+    links = [incident.html_url] if incident.html_url and len(incident.html_url) <= LINK_MAX else []
     return {
         "id": incident.id,
-        "title": _clip(title, 300),
+        "title": _clip(title, TITLE_MAX),
         "summary": _summary_of(incident),
         "severity": severity,
         "status": PD_STATUS[incident.status],
@@ -267,7 +278,7 @@ def incident_fields(
         "acknowledged_at": acknowledged_at,
         "resolved_at": incident.resolved_at if incident.status == "resolved" else None,
         "due_at": incident.created_at + placement.sla[severity],
-        "tags": [_clip(tag, 40) for tag in tags if tag.strip()],
+        "tags": [_clip(tag, TAG_MAX) for tag in tags if tag.strip()],
         "links": links,
     }
 
@@ -379,7 +390,7 @@ def phone_of(methods: Sequence[PdContactMethod]) -> str:
         for method in methods:
             if method.type == kind and method.address:
                 prefix = f"+{method.country_code} " if method.country_code else ""
-                return _clip(prefix + method.address, 100)
+                return _clip(prefix + method.address, PHONE_MAX)
     return ""
 
 
@@ -387,8 +398,8 @@ def email_of(methods: Sequence[PdContactMethod], user: PdUser) -> str:
     """The first email contact method, else the login email."""
     for method in methods:
         if method.type == "email_contact_method" and method.address:
-            return _clip(method.address, 320)
-    return _clip(user.email or "", 320)
+            return _clip(method.address, EMAIL_MAX)
+    return _clip(user.email or "", EMAIL_MAX)
 
 
 @dataclass
@@ -415,13 +426,13 @@ def oncall_contact(oncall: OnCall, methods: Sequence[PdContactMethod], team: Tea
     until = f" until {oncall.until:%Y-%m-%d %H:%M} UTC" if oncall.until else ""
     return Contact(
         id=contact_id(user.id),
-        name=_clip(user.name or user.summary or user.id, 200),
+        name=_clip(user.name or user.summary or user.id, CONTACT_NAME_MAX),
         team=team,
-        role=_clip(role, 200),
+        role=_clip(role, CONTACT_NAME_MAX),
         timezone=valid_zone(user.time_zone),
         phone=phone_of(methods),
         email=email_of(methods, user),
         on_call=True,
         escalation_tier=min(max(level, 1), 5),
-        notes=_clip(f"PagerDuty on call: {where}{until}", 2_000),
+        notes=_clip(f"PagerDuty on call: {where}{until}", CONTACT_NOTES_MAX),
     )
