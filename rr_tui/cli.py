@@ -21,14 +21,10 @@ import os
 import random
 import sys
 import tempfile
-import tomllib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from pydantic import SecretStr, ValidationError
 
 from rr_tui import __version__, listing, locations
 from rr_tui.config import (
@@ -40,10 +36,10 @@ from rr_tui.config import (
     config_path,
     load,
     render_example,
-    resolve_token,
     token_source,
 )
-from rr_tui.models import Contact, Severity
+from rr_tui.connect import connect
+from rr_tui.models import Severity
 from rr_tui.options import DashboardOptions
 from rr_tui.sanitize import clean
 
@@ -362,85 +358,10 @@ def load_config(args: argparse.Namespace) -> Loaded:
     )
 
 
-def _token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
-    name, profile = loaded.settings.active()
-    flag = getattr(args, "token", None)
-    if flag:
-        return SecretStr(flag)
-    try:
-        return resolve_token(name, profile)
-    except TokenError as error:
-        if loaded.layers.exists:
-            raise
-        raise TokenError(
-            f"{error}. New here? `rr-tui demo` shows the dashboard on a demo backend, and "
-            "`rr-tui config init` writes a starter config"
-        ) from None
-
-
-def make_backend(
-    name: str, profile: Profile, token: SecretStr, sla: Mapping[Severity, timedelta] | None = None
-) -> Backend:
-    """The backend adapter for a profile: kind "rr" (the rr HTTP API v1) or "pagerduty".
-
-    The name says profile and account, and keys the outbox: actions made through one
-    profile are never sent through another.
-    """
-    host = urlsplit(profile.url).netloc
-    if profile.kind == "pagerduty":
-        from rr_tui.backends.pagerduty import from_settings
-
-        try:
-            backend = from_settings(
-                profile.url,
-                token.get_secret_value(),
-                profile.from_email,
-                service_ids=profile.service_ids,
-                team_ids=profile.team_ids,
-                severity_map=profile.severity_map or None,
-                contacts=_local_contacts(name, profile),
-                service_regions=profile.service_regions or None,
-                service_categories=profile.service_categories or None,
-                sla=sla,
-            )
-        except ValueError as error:
-            raise ConfigError([f"profiles.{name}: {error}"]) from None
-        backend.name = f"{name} · PagerDuty {profile.from_email}"
-        return backend
-    from rr_tui.backends.rr_http import RrHttpBackend
-
-    return RrHttpBackend(profile.url, token.get_secret_value(), name=f"{name} · rr {host}")
-
-
-def _local_contacts(name: str, profile: Profile) -> list[Contact]:
-    """The stakeholders of `contacts_file`, or a ConfigError that says what is wrong where."""
-    if not profile.contacts_file:
-        return []
-    path = Path(profile.contacts_file).expanduser()
-    where = f"profiles.{name}.contacts_file: {path}"
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError([f"{where}: cannot read: {error.strerror}"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"{where}: not valid TOML: {error}"]) from None
-    contacts = []
-    for index, raw in enumerate(document.get("contacts", [])):
-        try:
-            contacts.append(Contact.model_validate(raw))
-        except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"])
-            raise ConfigError([f"{where}: contacts[{index}].{field}: {first['msg']}"]) from None
-    return contacts
-
-
 def _dashboard(args: argparse.Namespace) -> int:
     loaded = load_config(args)
-    settings = loaded.settings
-    name, profile = settings.active()
-    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
-    return _run_dashboard(backend, settings.dashboard_options())
+    backend = connect(loaded, getattr(args, "token", None))
+    return _run_dashboard(backend, loaded.settings.dashboard_options())
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -520,9 +441,9 @@ def _config_example(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     loaded = load_config(args)
     settings = loaded.settings
-    name, profile = settings.active()
+    name, _profile = settings.active()
     view = next(v for v in settings.saved_views() if v.name == settings.default_view)
-    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
+    backend = connect(loaded, getattr(args, "token", None))
     from rr_tui.backends.base import BackendError
 
     try:
