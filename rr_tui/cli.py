@@ -15,27 +15,16 @@ environment variables, which beat the file, which beats the defaults.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rr_tui import __version__, listing, locations
-from rr_tui.config import (
-    ConfigError,
-    Loaded,
-    Profile,
-    TokenError,
-    config_path,
-    load,
-    render_example,
-    token_source,
-)
+from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
+from rr_tui.config.report import describe
 from rr_tui.connect import connect
-from rr_tui.sanitize import clean
 
 
 def _rate(value: str) -> float:
@@ -343,47 +332,9 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    loaded = load_config(args)
-    settings, layers = loaded.settings, loaded.layers
-    if layers.exists:
-        print(f"config: {layers.path} (from {layers.origin})")
-    else:
-        print(f"config: no file at {layers.path}: defaults and environment only")
-    if layers.env:
-        print("environment: " + ", ".join(_env_names(layers.env)))
-    name, profile = settings.active()
-    print(f"profile: {name}: {profile.kind} {profile.url}, token from {_token_note(profile)}")
-    if len(settings.profiles) > 1:
-        print("profiles: " + ", ".join(settings.profiles))
-    views = ", ".join(
-        f"{view} ({config.key})" if config.key else view for view, config in settings.views.items()
-    )
-    print(f"views: {views}; starting with {settings.default_view}")
-    print(
-        f"theme {settings.theme}, polling every {settings.poll_interval:g}s, "
-        f"{len(settings.keymap)} key binding(s) changed"
-    )
-    print("ok")
+    for line in describe(load_config(args)):
+        print(line)
     return 0
-
-
-def _token_note(profile: Profile) -> str:
-    """Where the token comes from, and whether it is there: never the token itself."""
-    if profile.token_command:
-        return f"{token_source(profile)} (not run by check-config)"
-    state = "set" if os.environ.get(profile.token_env, "").strip() else "NOT SET"
-    return f"{token_source(profile)} ({state})"
-
-
-def _env_names(env: dict[str, Any], prefix: str = "RR_TUI_") -> list[str]:
-    names: list[str] = []
-    for key, value in env.items():
-        name = prefix + key.upper()
-        if isinstance(value, dict) and key != "keymap":
-            names.extend(_env_names(value, name + "__"))
-        else:
-            names.append(name)
-    return names
 
 
 def _config_path(args: argparse.Namespace) -> int:
@@ -418,29 +369,9 @@ def _config_example(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     loaded = load_config(args)
-    settings = loaded.settings
-    name, _profile = settings.active()
-    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
     backend = connect(loaded, getattr(args, "token", None))
-    from rr_tui.backends.base import BackendError
-
-    try:
-        incidents, skipped = asyncio.run(listing.fetch_view(backend, view))
-    except BackendError as error:
-        print(f"rr-tui list: {clean(error.message, 300)}", file=sys.stderr)
-        return 1
-    if skipped:
-        print(f"rr-tui list: skipped {skipped} record(s) that break the schema", file=sys.stderr)
-    listing.write_list(
-        sys.stdout,
-        args.format,
-        incidents,
-        settings,
-        now=datetime.now(UTC),
-        profile=name,
-        view=view.name,
-    )
-    return 0
+    name, _profile = loaded.settings.active()
+    return listing.print_view(backend, loaded.settings, args.format, profile=name)
 
 
 def _serve(args: argparse.Namespace) -> int:
