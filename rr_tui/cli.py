@@ -15,55 +15,16 @@ environment variables, which beat the file, which beats the defaults.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
-import random
 import sys
-import tempfile
-import tomllib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from pydantic import SecretStr, ValidationError
+from typing import Any
 
 from rr_tui import __version__, listing, locations
-from rr_tui.config import (
-    ConfigError,
-    Loaded,
-    Profile,
-    Settings,
-    TokenError,
-    config_path,
-    load,
-    render_example,
-    resolve_token,
-    token_source,
-)
-from rr_tui.models import Contact, Severity
-from rr_tui.options import DashboardOptions
-from rr_tui.sanitize import clean
-
-if TYPE_CHECKING:
-    from rr_tui.backends.base import Backend
-    from rr_tui.server.auth import Users
-    from rr_tui.server.schema import SqliteSync
-
-
-def default_db_path() -> Path:
-    """Where `rr-tui serve` keeps its database unless told otherwise."""
-    return locations.data_dir() / "server.db"
-
-
-def _db_url(value: str) -> str:
-    if "://" in value:
-        return value
-    path = Path(value).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path}"
+from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
+from rr_tui.config.report import describe
+from rr_tui.connect import connect
 
 
 def _rate(value: str) -> float:
@@ -169,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--db",
-        default=str(default_db_path()),
+        default=str(locations.server_database()),
         help="SQLite file, or a SQLAlchemy URL such as postgresql://... (default: %(default)s)",
     )
     serve.add_argument(
@@ -336,129 +297,18 @@ def load_config(args: argparse.Namespace) -> Loaded:
     )
 
 
-def _token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
-    name, profile = loaded.settings.active()
-    flag = getattr(args, "token", None)
-    if flag:
-        return SecretStr(flag)
-    try:
-        return resolve_token(name, profile)
-    except TokenError as error:
-        if loaded.layers.exists:
-            raise
-        raise TokenError(
-            f"{error}. New here? `rr-tui demo` shows the dashboard on a demo backend, and "
-            "`rr-tui config init` writes a starter config"
-        ) from None
-
-
-def make_backend(
-    name: str, profile: Profile, token: SecretStr, sla: Mapping[Severity, timedelta] | None = None
-) -> Backend:
-    """The backend adapter for a profile: kind "rr" (the rr HTTP API v1) or "pagerduty".
-
-    The name says profile and account, and keys the outbox: actions made through one
-    profile are never sent through another.
-    """
-    host = urlsplit(profile.url).netloc
-    if profile.kind == "pagerduty":
-        from rr_tui.backends.pagerduty import from_settings
-
-        try:
-            backend = from_settings(
-                profile.url,
-                token.get_secret_value(),
-                profile.from_email,
-                service_ids=profile.service_ids,
-                team_ids=profile.team_ids,
-                severity_map=profile.severity_map or None,
-                contacts=_local_contacts(name, profile),
-                service_regions=profile.service_regions or None,
-                service_categories=profile.service_categories or None,
-                sla=sla,
-            )
-        except ValueError as error:
-            raise ConfigError([f"profiles.{name}: {error}"]) from None
-        backend.name = f"{name} · PagerDuty {profile.from_email}"
-        return backend
-    from rr_tui.backends.rr_http import RrHttpBackend
-
-    return RrHttpBackend(profile.url, token.get_secret_value(), name=f"{name} · rr {host}")
-
-
-def _local_contacts(name: str, profile: Profile) -> list[Contact]:
-    """The stakeholders of `contacts_file`, or a ConfigError that says what is wrong where."""
-    if not profile.contacts_file:
-        return []
-    path = Path(profile.contacts_file).expanduser()
-    where = f"profiles.{name}.contacts_file: {path}"
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError([f"{where}: cannot read: {error.strerror}"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"{where}: not valid TOML: {error}"]) from None
-    contacts = []
-    for index, raw in enumerate(document.get("contacts", [])):
-        try:
-            contacts.append(Contact.model_validate(raw))
-        except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"])
-            raise ConfigError([f"{where}: contacts[{index}].{field}: {first['msg']}"]) from None
-    return contacts
-
-
 def _dashboard(args: argparse.Namespace) -> int:
     loaded = load_config(args)
-    settings = loaded.settings
-    name, profile = settings.active()
-    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
-    return _run_dashboard(backend, settings.dashboard_options())
+    backend = connect(loaded, getattr(args, "token", None))
+    from rr_tui.launch import run_dashboard
+
+    return run_dashboard(backend, loaded.settings.dashboard_options())
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    loaded = load_config(args)
-    settings, layers = loaded.settings, loaded.layers
-    if layers.exists:
-        print(f"config: {layers.path} (from {layers.origin})")
-    else:
-        print(f"config: no file at {layers.path}: defaults and environment only")
-    if layers.env:
-        print("environment: " + ", ".join(_env_names(layers.env)))
-    name, profile = settings.active()
-    print(f"profile: {name}: {profile.kind} {profile.url}, token from {_token_note(profile)}")
-    if len(settings.profiles) > 1:
-        print("profiles: " + ", ".join(settings.profiles))
-    views = ", ".join(
-        f"{view} ({config.key})" if config.key else view for view, config in settings.views.items()
-    )
-    print(f"views: {views}; starting with {settings.default_view}")
-    print(
-        f"theme {settings.theme}, polling every {settings.poll_interval:g}s, "
-        f"{len(settings.keymap)} key binding(s) changed"
-    )
-    print("ok")
+    for line in describe(load_config(args)):
+        print(line)
     return 0
-
-
-def _token_note(profile: Profile) -> str:
-    """Where the token comes from, and whether it is there: never the token itself."""
-    if profile.token_command:
-        return f"{token_source(profile)} (not run by check-config)"
-    state = "set" if os.environ.get(profile.token_env, "").strip() else "NOT SET"
-    return f"{token_source(profile)} ({state})"
-
-
-def _env_names(env: dict[str, Any], prefix: str = "RR_TUI_") -> list[str]:
-    names: list[str] = []
-    for key, value in env.items():
-        name = prefix + key.upper()
-        if isinstance(value, dict) and key != "keymap":
-            names.extend(_env_names(value, name + "__"))
-        else:
-            names.append(name)
-    return names
 
 
 def _config_path(args: argparse.Namespace) -> int:
@@ -493,36 +343,17 @@ def _config_example(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     loaded = load_config(args)
-    settings = loaded.settings
-    name, profile = settings.active()
-    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
-    backend = make_backend(name, profile, _token(args, loaded), loaded.settings.sla_targets())
-    from rr_tui.backends.base import BackendError
-
-    try:
-        incidents, skipped = asyncio.run(listing.fetch_view(backend, view))
-    except BackendError as error:
-        print(f"rr-tui list: {clean(error.message, 300)}", file=sys.stderr)
-        return 1
-    if skipped:
-        print(f"rr-tui list: skipped {skipped} record(s) that break the schema", file=sys.stderr)
-    listing.write_list(
-        sys.stdout,
-        args.format,
-        incidents,
-        settings,
-        now=datetime.now(UTC),
-        profile=name,
-        view=view.name,
-    )
-    return 0
+    backend = connect(loaded, getattr(args, "token", None))
+    name, _profile = loaded.settings.active()
+    return listing.print_view(backend, loaded.settings, args.format, profile=name)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from rr_tui.logs import configure_logging
     from rr_tui.server.auth import UsersFileError, demo_users, load_users
+    from rr_tui.server.build import build, database_url, serve
 
     sla = load_config(args).settings.sla_targets()
-
     if args.users:
         try:
             users = load_users(args.users)
@@ -532,152 +363,14 @@ def _serve(args: argparse.Namespace) -> int:
         tokens: dict[str, str] = {}
     else:
         users, tokens = demo_users(args.serve_token)
-    return _run_server(
-        url=_db_url(args.db),
-        host=args.host,
-        port=args.port,
-        seed=args.seed,
-        simulate=args.simulate,
-        users=users,
-        tokens=tokens,
-        quiet=args.quiet,
-        sla=sla,
-    )
-
-
-def _run_dashboard(backend: Backend, options: DashboardOptions, outbox: Path | None = None) -> int:
-    from rr_tui.app import RrApp
-
-    _log_to_file()
-    RrApp(
-        backend,
-        options,
-        contacts_cache=locations.contacts_cache(),
-        outbox=outbox or locations.outbox_path(backend.name),
-    ).run()
-    return 0
-
-
-def _log_to_file() -> None:
-    """The dashboard owns the terminal: its log goes to a file in the state directory."""
-    path = locations.state_dir() / "rr-tui.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        filename=path,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging()
+    with build(
+        database_url(args.db), users, seed=args.seed, simulate=args.simulate, sla=sla
+    ) as server:
+        return serve(server, host=args.host, port=args.port, tokens=tokens, quiet=args.quiet)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from rr_tui.server.auth import demo_users
+    from rr_tui.demo import run_demo
 
-    settings = load_config(args).settings
-    users, tokens = demo_users()
-    with tempfile.TemporaryDirectory(prefix="rr-demo-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        if args.serve_only:
-            return _run_server(
-                url=url,
-                host="127.0.0.1",
-                port=0,
-                seed=True,
-                simulate=args.simulate,
-                users=users,
-                tokens=tokens,
-                sqlite_sync="normal",
-                sla=settings.sla_targets(),
-            )
-        return _run_demo_dashboard(url, args.simulate, users, tokens["demo-lead"], settings)
-
-
-def _run_demo_dashboard(
-    url: str, simulate: float, users: Users, token: str, settings: Settings
-) -> int:
-    from rr_tui.backends.rr_http import RrHttpBackend
-    from rr_tui.server.api import create_app
-    from rr_tui.server.runner import ServerThread
-    from rr_tui.server.seed import seed_demo
-    from rr_tui.server.simulator import Simulator
-    from rr_tui.server.store import Store
-
-    store = Store.open(url, sqlite_sync="normal", sla=settings.sla_targets())
-    seed_demo(store)
-    app = create_app(store, users, background=Simulator(store, simulate).run)
-    with ServerThread(app) as server:
-        options = settings.dashboard_options(title=f"{settings.title} · APAC demo")
-        # The demo's outbox lives and dies with its throw-away database.
-        outbox = Path(url.removeprefix("sqlite:///")).with_name("outbox.db")
-        code = _run_dashboard(RrHttpBackend(server.url, token), options, outbox)
-    store.close()
-    return code
-
-
-def _run_server(
-    *,
-    url: str,
-    host: str,
-    port: int,
-    seed: bool,
-    simulate: float | None,
-    users: Users,
-    tokens: dict[str, str],
-    sqlite_sync: SqliteSync = "full",
-    quiet: bool = False,
-    sla: dict[Severity, timedelta] | None = None,
-) -> int:
-    import uvicorn
-
-    from rr_tui.server.api import create_app
-    from rr_tui.server.runner import bind
-    from rr_tui.server.seed import seed_demo
-    from rr_tui.server.simulator import Simulator
-    from rr_tui.server.store import Store
-
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    store = Store.open(url, sqlite_sync=sqlite_sync, **({"sla": sla} if sla else {}))
-    if seed:
-        added = seed_demo(store)
-        print(
-            f"seeded {added} demo incidents" if added else "database already has data: not seeded"
-        )
-    background: Callable[[], AsyncIterator[None]] | None = None
-    if simulate:
-        background = Simulator(store, simulate, rng=random.Random()).run
-    app = create_app(store, users, background=background)
-    try:
-        sock = bind(host, port)
-    except OSError as error:
-        print(f"rr-tui serve: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
-        return 1
-    actual_port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    base = f"http://{shown}:{actual_port}"
-    print(f"rr incident API {__version__} at {base}/api/v1  (store: {_redact(url)})")
-    if tokens:
-        print("tokens (shown once, never logged):")
-        for name, token in tokens.items():
-            print(f"  {name:<14} {token}")
-        example = next(iter(tokens.values()))
-        print(f'try: curl -H "Authorization: Bearer {example}" {base}/api/v1/incidents')
-    if simulate:
-        print(f"simulating {simulate:g} events per minute")
-    sys.stdout.flush()
-    config = uvicorn.Config(
-        app, log_level="warning" if quiet else "info", access_log=not quiet, lifespan="on"
-    )
-    uvicorn.Server(config).run(sockets=[sock])
-    store.close()
-    return 0
-
-
-def _redact(url: str) -> str:
-    """A database URL without its password, for printing."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    return run_demo(load_config(args).settings, simulate=args.simulate, serve_only=args.serve_only)

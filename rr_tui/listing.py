@@ -9,11 +9,13 @@ formula are defused.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from rr_tui.config import Settings
@@ -40,6 +42,27 @@ HEADERS = {
 }
 
 MASKED = "▒▒▒ sensitive"
+
+
+def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) -> int:
+    """Fetch and print the default view's queue to stdout; returns the exit code.
+
+    A backend error is one line on stderr and exit code 1; records that break the
+    schema are skipped, and counted on stderr.
+    """
+    from rr_tui.backends.base import BackendError
+
+    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
+    try:
+        incidents, skipped = asyncio.run(fetch_view(backend, view))
+    except BackendError as error:
+        print(f"rr-tui list: {clean(error.message, 300)}", file=sys.stderr)
+        return 1
+    if skipped:
+        print(f"rr-tui list: skipped {skipped} record(s) that break the schema", file=sys.stderr)
+    now = datetime.now(UTC)
+    write_list(sys.stdout, fmt, incidents, settings, now=now, profile=profile, view=view.name)
+    return 0
 
 
 async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:

@@ -39,9 +39,34 @@ def state_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """The reference server's default database (`~/.local/share/rr-tui`)."""
+    """Data the reference server keeps: its default database (`~/.local/share/rr-tui`)."""
     home = _home()
     return home / "data" if home else Path(platformdirs.user_data_dir(APP))
+
+
+def config_file() -> Path:
+    """The config file read when neither --config nor $RR_TUI_CONFIG names one."""
+    return config_dir() / "config.toml"
+
+
+def log_file() -> Path:
+    """The dashboard's log: it owns the terminal, so its log goes here."""
+    return state_dir() / "rr-tui.log"
+
+
+def server_database() -> Path:
+    """The SQLite file `rr-tui serve` keeps its data in unless `--db` names another."""
+    return data_dir() / "server.db"
+
+
+def demo_database(directory: Path) -> Path:
+    """The throw-away database of one `rr-tui demo`, in its temporary directory."""
+    return directory / "demo.db"
+
+
+def demo_outbox(directory: Path) -> Path:
+    """The demo dashboard's outbox: it lives and dies with the demo's database."""
+    return directory / "outbox.db"
 
 
 def contacts_cache() -> Path:

@@ -51,7 +51,7 @@ Loc = tuple[str | int, ...]
 
 def default_path() -> Path:
     """The config file when neither --config nor $RR_TUI_CONFIG names one."""
-    return locations.config_dir() / "config.toml"
+    return locations.config_file()
 
 
 def config_path(flag: str | Path | None = None) -> tuple[Path, str]:

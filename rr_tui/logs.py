@@ -1,0 +1,24 @@
+"""Where rr-tui's log goes, decided once per process by the command that runs.
+
+The dashboard owns the terminal, so it logs to a file (`locations.log_file()`);
+the server has no screen of its own, so it logs to stderr beside uvicorn's log.
+Libraries (the server package, the sync layer) only call `logging.getLogger`:
+the process-wide set-up belongs to the entry point, here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+"""One line per record: time, level, logger, message."""
+
+
+def configure_logging(path: Path | None = None) -> None:
+    """Send INFO and above to the file at `path` (made if needed), or to stderr without one."""
+    if path is None:
+        logging.basicConfig(level=logging.INFO, format=FORMAT)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(filename=path, level=logging.INFO, format=FORMAT)
