@@ -13,7 +13,7 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
@@ -21,27 +21,18 @@ from typing import IO, TYPE_CHECKING, Any
 from rr_tui.config import Settings
 from rr_tui.models import Incident, Status
 from rr_tui.options import DashboardOptions, SavedView
+from rr_tui.present.columns import BY_KEY, COLUMN_KEYS, cell_text
+from rr_tui.present.format import severity_label
+from rr_tui.present.masks import LIST_MASK
 from rr_tui.sanitize import clean
 
 if TYPE_CHECKING:
     from rr_tui.backends.base import Backend
 
-LIST_COLUMNS = ("sev", "id", "age", "sla", "status", "region", "category", "assignee", "title")
+LIST_COLUMNS = COLUMN_KEYS
 """The table's columns when the config chooses none: all of them (a report has no width)."""
 
-HEADERS = {
-    "sev": "SEV",
-    "id": "ID",
-    "age": "AGE",
-    "sla": "SLA",
-    "status": "ST",
-    "region": "RG",
-    "category": "CATEGORY",
-    "assignee": "OWNER",
-    "title": "TITLE",
-}
-
-MASKED = "▒▒▒ sensitive"
+MASKED = LIST_MASK
 
 
 def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) -> int:
@@ -129,7 +120,7 @@ def _minutes_left(incident: Incident, now: datetime) -> int | None:
 
 def _json_item(incident: Incident, options: DashboardOptions, now: datetime) -> dict[str, Any]:
     item = incident.model_dump(mode="json")
-    item["severity_label"] = options.severity_labels.get(incident.severity, incident.severity)
+    item["severity_label"] = severity_label(options.severity_labels, incident.severity)
     item["sla_minutes_left"] = _minutes_left(incident, now)
     if not _shown(incident, options):
         item["title"] = MASKED
@@ -169,7 +160,7 @@ def _write_csv(
         row: dict[str, object] = {
             "id": incident.id,
             "severity": incident.severity.value,
-            "severity_label": options.severity_labels.get(incident.severity, ""),
+            "severity_label": severity_label(options.severity_labels, incident.severity),
             "status": incident.status.value,
             "region": incident.region,
             "category": incident.category,
@@ -194,29 +185,14 @@ def _write_table(
 ) -> None:
     from rich.cells import cell_len
 
-    from rr_tui.present.format import STATUS_SHORT, age, category_label, sla
-
     def cell(key: str, incident: Incident) -> str:
-        values: dict[str, Callable[[], str]] = {
-            "sev": lambda: options.severity_labels.get(incident.severity, incident.severity),
-            "id": lambda: incident.id,
-            "age": lambda: age(incident, now),
-            "sla": lambda: sla(incident, now)[0],
-            "status": lambda: STATUS_SHORT[incident.status],
-            "region": lambda: incident.region,
-            "category": lambda: category_label(incident.category),
-            "assignee": lambda: incident.assignee or "—",
-            "title": lambda: incident.title if _shown(incident, options) else MASKED,
-        }
-        return clean(values[key](), 300)
+        masked = None if _shown(incident, options) else MASKED
+        return clean(cell_text(key, incident, now, options.severity_labels, masked=masked), 300)
 
-    rows = [[HEADERS[key] for key in columns]]
+    rows = [[BY_KEY[key].header for key in columns]]
     rows.extend([cell(key, incident) for key in columns] for incident in incidents)
     # Cells, not characters: a Thai or Japanese name must not push the columns after it.
     widths = [max(cell_len(row[index]) for row in rows) for index in range(len(columns))]
     for row in rows:
         padded = [text + " " * (widths[i] - cell_len(text)) for i, text in enumerate(row)]
         out.write("  ".join(padded).rstrip() + "\n")
-
-
-# --- the dashboard, the demo, the server --------------------------------------------

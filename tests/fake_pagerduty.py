@@ -314,18 +314,18 @@ class FakePagerDuty:
     def acknowledge(self, incident_id: str, by: str) -> None:
         """Acknowledge as `by` (a user id), as PagerDuty's web UI would."""
         with self.lock:
-            self._apply(self.incidents[incident_id], {"status": "acknowledged"}, by)
+            self.apply_change(self.incidents[incident_id], {"status": "acknowledged"}, by)
 
     def resolve(self, incident_id: str, by: str, resolution: str = "") -> None:
         """Resolve as `by`."""
         with self.lock:
             fields = {"status": "resolved", "resolution": resolution}
-            self._apply(self.incidents[incident_id], fields, by)
+            self.apply_change(self.incidents[incident_id], fields, by)
 
     def set_priority(self, incident_id: str, name: str, by: str) -> None:
         """Change the priority as `by` (no log entry: the schema has no such type)."""
         with self.lock:
-            self._apply(self.incidents[incident_id], {"priority": name}, by)
+            self.apply_change(self.incidents[incident_id], {"priority": name}, by)
 
     def note(self, incident_id: str, by: str, content: str) -> None:
         """Add a note as `by`."""
@@ -415,7 +415,7 @@ class FakePagerDuty:
         self._log(incident_id, "annotate_log_entry", f"Note added: {content[:40]}", user, at=now)
         return note
 
-    def _apply(self, incident: Json, fields: Json, user_id: str) -> None:
+    def apply_change(self, incident: Json, fields: Json, user_id: str) -> None:
         """Apply a `PUT /incidents` update (validated) as `user_id`, with its log entries."""
         now = stamp(self.now())
         agent = self.user_ref(user_id)
@@ -586,7 +586,7 @@ class FakePagerDuty:
                 "incident_reference",
             ):
                 raise _Failure(400, 2001, "Invalid Input Provided", ["incident.type"])
-            fake._apply(incident, fields, user)
+            fake.apply_change(incident, fields, user)
             return {"incident": fake._incident_out(incident, [])}
 
         def put_incidents(request: Request, body: Any) -> Json:
@@ -599,7 +599,7 @@ class FakePagerDuty:
             updated = []
             for item in items:
                 incident = fake._find(str(item.get("id")))
-                fake._apply(incident, item, user)
+                fake.apply_change(incident, item, user)
                 updated.append(fake._incident_out(incident, []))
             return {"incidents": updated, "limit": len(updated), "offset": 0, "more": False}
 

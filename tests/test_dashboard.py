@@ -202,7 +202,7 @@ async def test_stakeholders_relevant_first_with_local_time(
         app.query_one(QueueView).select(created.id)
         await settle(app, pilot)
         pane = app.query_one(StakeholderPane)
-        first = pane._shown[0]
+        first = pane.shown[0]
         assert "JP" in first.regions
         assert first.on_call
         text = screen_text(app)
@@ -220,13 +220,13 @@ async def test_fuzzy_search_answers_as_you_type_and_copies(
         assert isinstance(app.focused, Input)
         await pilot.press(*"legal jp")
         pane = app.query_one(StakeholderPane)
-        assert pane._shown[0].id == "legal-jp-1"
+        assert pane.shown[0].id == "legal-jp-1"
         await pilot.press("enter")
         assert isinstance(app.focused, OptionList)
         await pilot.press("c")
-        assert app.clipboard == pane._shown[0].phone
+        assert app.clipboard == pane.shown[0].phone
         await pilot.press("m")
-        assert app.clipboard == pane._shown[0].email
+        assert app.clipboard == pane.shown[0].email
         await pilot.press("escape")
         assert not pane.searching
 
@@ -245,7 +245,7 @@ async def test_directory_is_cached_for_when_the_backend_is_down(
         await settle(offline, pilot)
         await pilot.press("/")
         await pilot.press(*"ratna")
-        assert offline.query_one(StakeholderPane)._shown[0].name == "Ratna Wulandari"
+        assert offline.query_one(StakeholderPane).shown[0].name == "Ratna Wulandari"
         assert "cached" in screen_text(offline) or offline.directory.from_cache
 
 

@@ -121,7 +121,7 @@ async def test_every_hostile_string_renders_inert_everywhere(
         # The stakeholder pane, its search, and the escalation dialog.
         await pilot.press("/", *"URGENT")
         await settle(app, pilot)
-        assert app.query_one(StakeholderPane)._shown
+        assert app.query_one(StakeholderPane).shown
         assert_inert(app)
         await pilot.press("escape", "escape")
         await pilot.press("e")

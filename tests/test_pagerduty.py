@@ -296,8 +296,8 @@ async def test_timeline_maps_log_entries_and_notes_in_time_order(
     fake.note(incident_id, world.arjun, "[b]partner[/b] confirms")
     with fake.lock:
         incident = fake.incidents[incident_id]
-        fake._apply(incident, {"assignments": [{"assignee": {"id": world.me}}]}, world.arjun)
-        fake._apply(incident, {"escalation_level": 2}, world.me)
+        fake.apply_change(incident, {"assignments": [{"assignee": {"id": world.me}}]}, world.arjun)
+        fake.apply_change(incident, {"escalation_level": 2}, world.me)
     fake.resolve(incident_id, world.me, "removed at source")
 
     events = await pd.timeline(incident_id)

@@ -219,6 +219,11 @@ class StakeholderPane(Vertical):
         self.refresh_list()
 
     @property
+    def shown(self) -> tuple[Contact, ...]:
+        """The contacts listed, in order (the incident's ranking, or the search's hits)."""
+        return tuple(self._shown)
+
+    @property
     def selected(self) -> Contact | None:
         """The highlighted contact."""
         index = self.query_one(OptionList).highlighted
