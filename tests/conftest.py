@@ -283,10 +283,11 @@ DashboardFactory = Callable[..., AbstractAsyncContextManager[Dashboard]]
 
 
 @pytest.fixture
-def dashboard(demo_server: RunningServer, clock: FakeClock) -> DashboardFactory:
-    """Open the dashboard on the demo server: `async with dashboard() as d:`.
+def dashboard(request: pytest.FixtureRequest, clock: FakeClock) -> DashboardFactory:
+    """Open the dashboard: `async with dashboard() as d:` (on the demo server unless `url`).
 
-    Keyword arguments: `token`, `options`, `cache`, `size` (default 160x48), `url`.
+    Keyword arguments: `token`, `options`, `cache`, `size` (default 160x48), `url`, and
+    `transport` (to force faults the real server cannot produce on demand).
     The first poll has been shown when the block starts.
     """
 
@@ -298,8 +299,11 @@ def dashboard(demo_server: RunningServer, clock: FakeClock) -> DashboardFactory:
         cache: Path | None = None,
         size: tuple[int, int] = (160, 48),
         url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> AsyncIterator[Dashboard]:
-        app = make_app(url or demo_server.url, clock, token=token, options=options, cache=cache)
+        if url is None:
+            url = request.getfixturevalue("demo_server").url
+        app = make_app(url, clock, token=token, options=options, cache=cache, transport=transport)
         async with app.run_test(size=size) as pilot:
             board = Dashboard(app, pilot)
             await board.settle()

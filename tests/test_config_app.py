@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import get_args
 
+from textual.widgets import OptionList
+
 from rr_tui.app import RrApp
 from rr_tui.cli import ui_names
 from rr_tui.config import load
@@ -18,7 +20,15 @@ from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions
 from rr_tui.present.columns import COLUMN_KEYS, columns_for
 from rr_tui.server.store import Actor
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
+from tests.conftest import (
+    DashboardFactory,
+    FakeClock,
+    RunningServer,
+    poll_now,
+    screen_text,
+    settle,
+    until,
+)
 
 LEAD = Actor("lee.lead", Role.LEAD)
 
@@ -38,12 +48,11 @@ def shown_ids(app: RrApp) -> list[str]:
 
 
 async def test_keymap_rebinds_keys_by_binding_id(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     options = options_from(tmp_path, '[keymap]\nqueue.cursor_down = "f7"\n"app.quit" = "f10"\n')
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=options) as d:
+        app, pilot = d.app, d.pilot
         queue = app.query_one(QueueView)
         assert queue.cursor == 0
         await pilot.press("f7")
@@ -60,16 +69,15 @@ async def test_keymap_rebinds_keys_by_binding_id(
 
 
 async def test_saved_views_switch_by_key_and_show_their_name(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     options = options_from(
         tmp_path,
         '[views.apac]\nkey = "Z"\nregions = ["ID", "TH", "PH"]\nseverities = ["SEV0", "SEV1", '
         '"SEV2"]\n',
     )
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=options) as d:
+        app, pilot = d.app, d.pilot
         everything = shown_ids(app)
         assert app.dashboard.view is not None
         assert app.dashboard.view.name == "open"
@@ -109,15 +117,14 @@ async def test_saved_views_switch_by_key_and_show_their_name(
 
 
 async def test_mine_asks_the_backend_who_i_am(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     target = demo_server.store.open_incidents()[0]
     with demo_server.store.write() as tx:
         tx.patch(target.id, IncidentPatch(assignee="lee.lead"), LEAD, target.version)
     options = options_from(tmp_path, 'default_view = "mine"\n')
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=options) as d:
+        app = d.app
         assert app.dashboard.view is not None
         assert app.dashboard.view.name == "mine"
         assert shown_ids(app) == [target.id]
@@ -125,18 +132,17 @@ async def test_mine_asks_the_backend_who_i_am(
 
 
 async def test_views_from_the_command_palette(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     options = options_from(tmp_path, '[views.thai]\nregions = ["TH"]\n')
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=options) as d:
+        app, pilot = d.app, d.pilot
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert {"View: open", "View: urgent", "View: mine", "View: thai"} <= set(titles)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"View: thai")
-        await pilot.pause(0.3)
+        await until(lambda: app.screen.query_one(OptionList).option_count > 0, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.dashboard.view is not None
@@ -145,14 +151,13 @@ async def test_views_from_the_command_palette(
 
 
 async def test_theme_and_columns(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     options = options_from(
         tmp_path, f'theme = "{HIGH_CONTRAST_THEME}"\ncolumns = ["id", "sev", "assignee", "title"]\n'
     )
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(size=(100, 30), options=options) as d:
+        app = d.app
         assert app.theme == HIGH_CONTRAST_THEME
         header = screen_text(app).splitlines()[1]
         positions = [header.index(name) for name in ("ID", "SEV", "OWNER", "TITLE")]
@@ -161,11 +166,10 @@ async def test_theme_and_columns(
 
 
 async def test_no_views_configured_changes_nothing(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         assert app.dashboard.view is None
         assert "view" not in screen_text(app).splitlines()[0]
         before = shown_ids(app)
@@ -175,14 +179,13 @@ async def test_no_views_configured_changes_nothing(
 
 
 async def test_every_binding_id_in_the_app_is_known_to_check_config(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     """So that a keymap naming any real binding is accepted, and a typo is not."""
     _themes, known = ui_names()
     options = options_from(tmp_path, "")
-    app = make_app(demo_server.url, clock, options=options)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=options) as d:
+        app = d.app
         seen: set[str] = set()
         keys: dict[str, set[str]] = {}
         for node in [app, app.screen, *app.screen.walk_children()]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,15 @@ from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar
-from tests.conftest import FakeClock, RunningServer, make_app, poll_now, screen_text, settle
+from tests.conftest import (
+    DashboardFactory,
+    FakeClock,
+    RunningServer,
+    make_app,
+    poll_now,
+    screen_text,
+    settle,
+)
 
 LEAD = Actor("lee.lead", Role.LEAD)
 
@@ -41,11 +50,10 @@ def intake(**overrides: object) -> IncidentCreate:
 
 
 async def test_queue_fills_in_severity_and_sla_order(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app = d.app
         queue = app.query_one(QueueView)
         open_incidents = demo_server.store.open_incidents()
         assert len(app.store) == len(open_incidents)
@@ -60,11 +68,10 @@ async def test_queue_fills_in_severity_and_sla_order(
 
 
 async def test_cursor_stays_on_its_incident_when_rows_move(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         queue = app.query_one(QueueView)
         for _ in range(5):
             await pilot.press("down")
@@ -84,11 +91,10 @@ async def test_cursor_stays_on_its_incident_when_rows_move(
 
 
 async def test_selected_incident_leaving_keeps_the_cursor_in_place(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         queue = app.query_one(QueueView)
         await pilot.press("down", "down")
         leaving = queue.selected_id
@@ -103,11 +109,10 @@ async def test_selected_incident_leaving_keeps_the_cursor_in_place(
 
 
 async def test_timeline_shows_and_follows_new_events(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         detail = app.query_one(IncidentDetail)
         selected = app.query_one(QueueView).selected_id
         assert selected is not None
@@ -142,15 +147,14 @@ async def test_new_critical_incident_rings_and_toasts(
 
 
 async def test_sensitive_titles_are_masked_until_revealed(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
     with demo_server.store.write() as tx:
         graphic = tx.create(
             intake(severity="SEV0", title="Graphic attack footage", sensitive=True), LEAD
         )
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         assert app.query_one(QueueView).select(graphic.id)
         await settle(app, pilot)
         text = screen_text(app)
@@ -162,24 +166,24 @@ async def test_sensitive_titles_are_masked_until_revealed(
         assert "Graphic attack footage" not in screen_text(app)
 
 
-async def test_reveal_by_default_is_an_option(demo_server: RunningServer, clock: FakeClock) -> None:
+async def test_reveal_by_default_is_an_option(
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
+) -> None:
     with demo_server.store.write() as tx:
         tx.create(intake(severity="SEV0", title="Graphic attack footage", sensitive=True), LEAD)
-    app = make_app(demo_server.url, clock, options=DashboardOptions(reveal_sensitive=True))
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(options=DashboardOptions(reveal_sensitive=True)) as d:
+        app = d.app
         assert "Graphic attack footage" in screen_text(app)
 
 
 async def test_hostile_title_is_shown_literally_and_does_nothing(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
     hostile = "[@click=app.quit]click me[/] [red]x[/red] \x1b]52;c;SGVsbG8=\x07\x1b[2J\u202eevil"
     with demo_server.store.write() as tx:
         created = tx.create(intake(severity="SEV0", title=hostile), LEAD)
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         assert app.query_one(QueueView).select(created.id)
         await settle(app, pilot)
         text = screen_text(app)
@@ -192,13 +196,12 @@ async def test_hostile_title_is_shown_literally_and_does_nothing(
 
 
 async def test_stakeholders_relevant_first_with_local_time(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
     with demo_server.store.write() as tx:
         created = tx.create(intake(severity="SEV0", region="JP", category="legal_request"), LEAD)
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         app.query_one(QueueView).select(created.id)
         await settle(app, pilot)
         pane = app.query_one(StakeholderPane)
@@ -211,11 +214,10 @@ async def test_stakeholders_relevant_first_with_local_time(
 
 
 async def test_fuzzy_search_answers_as_you_type_and_copies(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app, pilot = d.app, d.pilot
         await pilot.press("/")
         assert isinstance(app.focused, Input)
         await pilot.press(*"legal jp")
@@ -232,12 +234,11 @@ async def test_fuzzy_search_answers_as_you_type_and_copies(
 
 
 async def test_directory_is_cached_for_when_the_backend_is_down(
-    demo_server: RunningServer, clock: FakeClock, tmp_path: Path
+    demo_server: RunningServer, clock: FakeClock, tmp_path: Path, dashboard: DashboardFactory
 ) -> None:
     cache = tmp_path / "contacts.json"
-    app = make_app(demo_server.url, clock, cache=cache)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(cache=cache) as d:
+        pilot = d.pilot
     assert len(json.loads(cache.read_text())["contacts"]) >= 25
     # Next start, nothing listens at the URL: the directory still answers.
     offline = make_app("http://127.0.0.1:9", clock, cache=cache)
@@ -249,7 +250,9 @@ async def test_directory_is_cached_for_when_the_backend_is_down(
         assert "cached" in screen_text(offline) or offline.directory.from_cache
 
 
-async def test_offline_state_is_told_not_shouted(tmp_path: Path, clock: FakeClock) -> None:
+async def test_offline_state_is_told_not_shouted(
+    tmp_path: Path, clock: FakeClock, dashboard: DashboardFactory
+) -> None:
     from rr_tui.server.api import create_app
     from rr_tui.server.runner import ServerThread
     from rr_tui.server.seed import seed_demo
@@ -259,9 +262,8 @@ async def test_offline_state_is_told_not_shouted(tmp_path: Path, clock: FakeCloc
     store = Store.open(f"sqlite:///{tmp_path / 'o.db'}", sqlite_sync="normal", clock=clock)
     seed_demo(store)
     server = ServerThread(create_app(store, TEST_USERS)).start()
-    app = make_app(server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(url=server.url) as d:
+        app, pilot = d.app, d.pilot
         rows = len(app.store)
         server.stop()
         clock.advance(5)
@@ -281,11 +283,10 @@ async def test_offline_state_is_told_not_shouted(tmp_path: Path, clock: FakeCloc
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 async def test_layouts_at_small_and_large_sizes(
-    demo_server: RunningServer, clock: FakeClock, size: tuple[int, int]
+    demo_server: RunningServer, clock: FakeClock, size: tuple[int, int], dashboard: DashboardFactory
 ) -> None:
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=size) as pilot:
-        await settle(app, pilot)
+    async with dashboard(size=size) as d:
+        app, pilot = d.app, d.pilot
         queue = app.query_one(QueueView)
         detail = app.query_one(IncidentDetail)
         if size[0] < 120:
@@ -302,7 +303,7 @@ async def test_layouts_at_small_and_large_sizes(
 
 
 async def test_results_arriving_after_shutdown_do_no_harm(
-    demo_server: RunningServer, clock: FakeClock
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
     """A late poll or an action's answer can come in while the app tears down (seen in CI).
 
@@ -312,11 +313,38 @@ async def test_results_arriving_after_shutdown_do_no_harm(
     from rr_tui.sync.outcomes import Submitted
     from rr_tui.sync.store import StoreChange
 
-    app = make_app(demo_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard() as d:
+        app = d.app
         some = next(iter(app.store)).id
     change = StoreChange(updated=frozenset({some}))
     assert not app.dashboard.post_message(PollArrived(change, app.poller.connection, 0))
     assert not app.dashboard.post_message(TriageReported(Submitted(change=change)))
     assert not app.triage.pending
+
+
+async def test_a_failing_worker_is_logged_shown_and_not_called_live(
+    dashboard: DashboardFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in a worker (here: the poll) reaches the log with its traceback, a toast and the
+    link state; the dashboard keeps running and polls again."""
+    async with dashboard() as d:
+        assert link_state(d.app) is LinkState.LIVE
+        real = d.app.backend.changes
+
+        async def broken(cursor: str | None) -> object:
+            raise KeyError("a field the adapter did not expect")
+
+        d.app.backend.changes = broken  # type: ignore[method-assign,assignment]
+        with caplog.at_level(logging.ERROR, logger="rr_tui.app"):
+            d.app.poll()
+            await d.until(lambda: any("Internal error" in n.title for n in d.app.notices))
+        failed = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert failed
+        assert failed[0].exc_info is not None
+        assert "KeyError" in caplog.text
+        assert link_state(d.app) is not LinkState.LIVE
+        await d.until(lambda: "● live" not in d.text(), "the status bar to stop saying live")
+        d.app.backend.changes = real  # type: ignore[method-assign]
+        await d.poll()
+        assert link_state(d.app) is LinkState.LIVE
+        assert d.app.is_running

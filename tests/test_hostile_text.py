@@ -21,7 +21,7 @@ from rr_tui.screens.dialogs import EscalateDialog
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import FakeClock, RunningServer, make_app, screen_text, settle
+from tests.conftest import DashboardFactory, FakeClock, RunningServer, make_app, screen_text, settle
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
 
@@ -97,11 +97,10 @@ def hostile_server(demo_server: RunningServer) -> RunningServer:
 
 
 async def test_every_hostile_string_renders_inert_everywhere(
-    hostile_server: RunningServer, clock: FakeClock
+    hostile_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(hostile_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(url=hostile_server.url) as d:
+        app, pilot = d.app, d.pilot
         queue = app.query_one(QueueView)
         hostile_ids = [i.id for i in app.store if i.title in {t[:300] for t in CORPUS.values()}]
         assert len(hostile_ids) == len(CORPUS)
@@ -137,11 +136,10 @@ async def test_every_hostile_string_renders_inert_everywhere(
 
 
 async def test_other_rows_keep_their_layout(
-    hostile_server: RunningServer, clock: FakeClock
+    hostile_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
 ) -> None:
-    app = make_app(hostile_server.url, clock)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(url=hostile_server.url) as d:
+        app = d.app
         lines = screen_text(app).splitlines()
         rows = [line for line in lines if "RR-" in line[:20]]
         # The ID column starts at the same cell on every row, hostile or not.
@@ -181,11 +179,15 @@ def spoil(field: str, value: Any) -> httpx.AsyncBaseTransport:
     ids=["1MB-title", "1MB-summary", "invalid-surrogate"],
 )
 async def test_what_the_server_would_refuse_is_handled_from_any_backend(
-    demo_server: RunningServer, clock: FakeClock, field: str, value: str, skipped: int
+    demo_server: RunningServer,
+    clock: FakeClock,
+    field: str,
+    value: str,
+    skipped: int,
+    dashboard: DashboardFactory,
 ) -> None:
-    app = make_app(demo_server.url, clock, transport=spoil(field, value))
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(app, pilot)
+    async with dashboard(transport=spoil(field, value)) as d:
+        app = d.app
         assert app.poller.skipped_total == skipped
         assert len(app.store) >= len(demo_server.store.open_incidents()) - 1
         assert_inert(app)

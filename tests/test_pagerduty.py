@@ -37,7 +37,7 @@ from rr_tui.sync.poller import Backoff, Poller
 from rr_tui.sync.store import IncidentStore
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import FakeClock, drained, settle
+from tests.conftest import FakeClock, drained, screen_text, settle, until
 from tests.fake_pagerduty import TOKEN, FakePagerDuty, Recorded
 
 ME = "mei.tan@example.com"
@@ -715,12 +715,9 @@ async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:
         assert len(app.store) == 2
         queue = app.query_one(QueueView)
         assert queue.selected_id == urgent  # SEV1 (P2) above SEV4
-        for _ in range(20):  # the timeline is fetched by a worker started on selection
-            await settle(app, pilot)
-            if app.query_one(IncidentDetail).last_seq:
-                break
-        assert app.query_one(IncidentDetail).last_seq > 0  # the timeline is shown
-        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        # The timeline is fetched by a worker started on selection.
+        await until(lambda: app.query_one(IncidentDetail).last_seq > 0, pilot)
+        text = screen_text(app)
         assert "Live attack being streamed" in text
         assert "platform escalated" in text
 

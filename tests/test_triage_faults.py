@@ -35,6 +35,7 @@ from tests.conftest import (
     make_app,
     screen_text,
     settle,
+    until,
 )
 
 LEAD_ACTOR = Actor("lee.lead", Role.LEAD)
@@ -158,11 +159,12 @@ async def test_flaky_network_applies_every_action_exactly_once(
         chaos.enabled = True
         actions = planned_actions(incidents)
         app.dashboard.submitted(app.triage.submit(actions))
-        for _ in range(400):
-            await pilot.pause(0.02)
-            if not app.outbox.waiting() and not app.drainer.running:
-                break
-        assert not app.outbox.waiting(), "the outbox did not drain"
+        await until(
+            lambda: not app.outbox.waiting() and not app.drainer.running,
+            pilot,
+            within=60,
+            what="the outbox to drain",
+        )
         states = Counter((app.outbox.get(a.id) or a).state for a in actions)
     issued = len(actions)
     seen = applied_counts(demo_server, incidents)
