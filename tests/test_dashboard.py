@@ -15,6 +15,7 @@ from rr_tui.options import DashboardOptions
 from rr_tui.present.masks import QUEUE_MASK
 from rr_tui.server.store import Actor
 from rr_tui.sync.connection import LinkState
+from rr_tui.sync.store import ACTION_ORDER
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.detail import IncidentDetail
 from rr_tui.widgets.queue import QueueView
@@ -58,7 +59,7 @@ async def test_queue_fills_in_severity_and_sla_order(
         open_incidents = demo_server.store.open_incidents()
         assert len(app.store) == len(open_incidents)
         shown = list(app.store)
-        keys = [(i.severity.rank, i.due_at, i.created_at) for i in shown]
+        keys = [(i.severity.rank, ACTION_ORDER[i.status], i.due_at, i.created_at) for i in shown]
         assert keys == sorted(keys)
         assert queue.selected_id == shown[0].id
         assert app.poller.connection.state is LinkState.LIVE

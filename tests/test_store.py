@@ -53,6 +53,25 @@ def test_order_is_severity_then_sla_then_created() -> None:
     assert store.index_of("RR-2") == 3
 
 
+def test_within_a_severity_what_needs_action_comes_first() -> None:
+    """Issue 12: mitigated rows sorted above new and breached ones, so `g` `a` hit a mitigated
+    incident. New first, then acknowledged and escalated (breached first: soonest due), then
+    mitigated; severity still comes before all of it."""
+    store = IncidentStore(Filter(statuses=frozenset()))
+    store.apply(
+        [
+            make(1, severity="SEV1", status="mitigated", due_at=T0 - timedelta(hours=9)),
+            make(2, severity="SEV1", status="acknowledged", due_at=T0 + timedelta(hours=1)),
+            make(3, severity="SEV1", status="new", due_at=T0 + timedelta(hours=3)),
+            make(4, severity="SEV1", status="escalated", due_at=T0 - timedelta(minutes=5)),
+            make(5, severity="SEV2", status="new", due_at=T0 - timedelta(hours=2)),
+            make(6, severity="SEV1", status="resolved", due_at=T0 - timedelta(hours=9)),
+            make(7, severity="SEV0", status="mitigated"),
+        ]
+    )
+    assert ids(store) == ["RR-7", "RR-3", "RR-4", "RR-2", "RR-1", "RR-6", "RR-5"]
+
+
 def test_delta_moves_rows_and_reports_what_changed() -> None:
     store = IncidentStore()
     store.apply([make(n) for n in range(1, 6)], reset=True)

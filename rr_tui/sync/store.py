@@ -1,7 +1,10 @@
 """The local incident store: the queue's order, its filter, and what each poll changed.
 
-The order is severity, then SLA due time (soonest breach first), then creation
-time, then id. The incidents that pass the filter are kept in a `SortedList`
+The order is for action: severity; within a severity, what needs action
+first (new, then acknowledged and escalated, then mitigated, then resolved);
+then the soonest deadline (so a breached incident tops its group); then
+creation time, then id. The key never depends on the clock, so an incident's
+place changes only when the incident does. The incidents that pass the filter are kept in a `SortedList`
 of sort keys, so applying a change costs O(log n) and the queue widget finds
 row i, or the row of an incident, in O(log n): a poll costs what it changed,
 not what the queue holds.
@@ -19,12 +22,28 @@ from sortedcontainers import SortedList
 
 from rr_tui.models import OPEN_STATUSES, Incident, Severity, Status
 
-SortKey = tuple[int, datetime, datetime, str]
+SortKey = tuple[int, int, datetime, datetime, str]
+
+ACTION_ORDER = {
+    Status.NEW: 0,
+    Status.ACKNOWLEDGED: 1,
+    Status.ESCALATED: 1,
+    Status.MITIGATED: 2,
+    Status.RESOLVED: 3,
+}
+"""Within a severity: who still needs someone first; mitigated (the SLA clock stopped) after
+every active one."""
 
 
 def sort_key(incident: Incident) -> SortKey:
     """Where an incident sits in the queue."""
-    return (incident.severity.rank, incident.due_at, incident.created_at, incident.id)
+    return (
+        incident.severity.rank,
+        ACTION_ORDER[incident.status],
+        incident.due_at,
+        incident.created_at,
+        incident.id,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,11 +143,11 @@ class IncidentStore:
 
     def row(self, index: int) -> Incident:
         """The incident in queue row `index`."""
-        return self._by_id[self._visible[index][3]]
+        return self._by_id[self._visible[index][-1]]
 
     def rows(self, start: int, stop: int) -> list[Incident]:
         """The incidents in queue rows start..stop-1."""
-        return [self._by_id[key[3]] for key in self._visible.islice(start, stop)]
+        return [self._by_id[key[-1]] for key in self._visible.islice(start, stop)]
 
     def index_of(self, incident_id: str) -> int | None:
         """The queue row of an incident, or None if the queue does not show it."""
@@ -143,7 +162,7 @@ class IncidentStore:
 
     def __iter__(self) -> Iterator[Incident]:
         """The shown incidents, in queue order."""
-        return (self._by_id[key[3]] for key in self._visible)
+        return (self._by_id[key[-1]] for key in self._visible)
 
     def all(self) -> Iterable[Incident]:
         """Every incident held, in no order."""
@@ -230,10 +249,6 @@ class IncidentStore:
         self._by_id[incident_id] = confirmed
         self._add(confirmed)
         return StoreChange(updated=frozenset({incident_id}))
-
-    def is_local(self, incident_id: str) -> bool:
-        """Whether the incident is shown with a change the backend has not confirmed."""
-        return incident_id in self._confirmed
 
     def confirmed(self, incident_id: str) -> Incident | None:
         """The backend's copy of an incident (what it was before any unconfirmed change)."""

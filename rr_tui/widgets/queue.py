@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rr_tui.models import Incident, Severity
+from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions
 from rr_tui.present.columns import cell_text, columns_for
 from rr_tui.present.format import sla
@@ -312,7 +312,3 @@ class QueueView(ScrollView, can_focus=True):
 
     def _is_revealed(self, incident_id: str) -> bool:
         return is_revealed(self.options.reveal_sensitive, self.revealed, incident_id)
-
-    def severity_style(self, severity: Severity) -> Style:
-        """The style of a severity label, for other widgets to match the queue."""
-        return self._style(f"queue--{severity.value.lower()}")
