@@ -20,8 +20,10 @@ from rr_tui.config.load import (
     default_path,
     load,
 )
-from rr_tui.config.model import Profile, Settings, View
+from rr_tui.config.model import Settings
+from rr_tui.config.profiles import Profile
 from rr_tui.config.tokens import TokenError, resolve_token, token_source
+from rr_tui.config.views import View
 
 __all__ = [
     "CONFIG_ENV",
