@@ -23,7 +23,7 @@ from rr_tui.config import (
     render_example,
     resolve_token,
 )
-from rr_tui.config.model import format_duration, parse_duration
+from rr_tui.config.fields import format_duration, parse_duration
 from rr_tui.config.toml_lines import key_lines
 from rr_tui.models import Severity, Status
 

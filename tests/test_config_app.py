@@ -14,7 +14,7 @@ from textual.widgets import OptionList
 from rr_tui.app import RrApp
 from rr_tui.cli import ui_names
 from rr_tui.config import load
-from rr_tui.config.model import ColumnName
+from rr_tui.config.fields import ColumnName
 from rr_tui.models import IncidentPatch, Role, Severity
 from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions
 from rr_tui.present.columns import COLUMN_KEYS, columns_for

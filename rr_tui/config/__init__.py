@@ -10,18 +10,20 @@ passes in the theme names and binding ids the dashboard knows.
 """
 
 from rr_tui.config.example import render_example
+from rr_tui.config.layers import Layers
 from rr_tui.config.load import (
     CONFIG_ENV,
     ConfigError,
-    Layers,
     Loaded,
-    Problem,
     config_path,
     default_path,
     load,
 )
-from rr_tui.config.model import Profile, Settings, View
+from rr_tui.config.model import Settings
+from rr_tui.config.problems import Problem
+from rr_tui.config.profiles import Profile
 from rr_tui.config.tokens import TokenError, resolve_token, token_source
+from rr_tui.config.views import View
 
 __all__ = [
     "CONFIG_ENV",

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from rr_tui.config.model import BUILTIN_VIEWS, Settings
+from rr_tui.config.model import Settings
+from rr_tui.config.views import BUILTIN_VIEWS
 
 WIDTH = 92
 

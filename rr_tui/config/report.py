@@ -10,7 +10,8 @@ import os
 from typing import Any
 
 from rr_tui.config.load import Loaded
-from rr_tui.config.model import ENV_PREFIX, Profile
+from rr_tui.config.model import ENV_PREFIX
+from rr_tui.config.profiles import Profile
 from rr_tui.config.tokens import token_source
 
 

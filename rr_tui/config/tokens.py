@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
-from rr_tui.config.model import Profile
+from rr_tui.config.profiles import Profile
 
 TOKEN_COMMAND_TIMEOUT = 60.0
 """Seconds a token command may take (a password manager may ask for a passphrase)."""

@@ -4,7 +4,10 @@ Follows PagerDuty's published OpenAPI description (`PagerDuty/api-schema`,
 `reference/REST/openapiv3.json`). The parts:
 
 - `wire`: the PagerDuty records the adapter reads, as pydantic models.
-- `mapping`: how they become incidents, timeline events and contacts (pure).
+- `mapping`: how they become incidents, and how users are named (pure).
+- `priorities`: priorities and urgency as severities, both ways (pure).
+- `log_entries`: log entries as timeline events, in time order (pure).
+- `contacts`: on-call users as directory contacts (pure).
 - `client`: HTTP: headers, rate limits, errors, pages.
 - `cursor`: the opaque poll cursor.
 - `users`: the PagerDuty users met so far: lookups and names.
@@ -23,7 +26,7 @@ Layer rule: nothing here imports Textual.
 from rr_tui.backends.pagerduty.backend import PagerDutyBackend, from_settings
 from rr_tui.backends.pagerduty.capabilities import CAPABILITIES, Capability
 from rr_tui.backends.pagerduty.client import DEFAULT_URL, PAGE_LIMIT
-from rr_tui.backends.pagerduty.mapping import DEFAULT_URGENCY, SeverityMap
+from rr_tui.backends.pagerduty.priorities import DEFAULT_URGENCY, SeverityMap
 from rr_tui.backends.pagerduty.writes import BULK_LIMIT, BulkOutcome
 
 __all__ = [

@@ -29,14 +29,10 @@ from rr_tui.backends.base import ChangeSet
 from rr_tui.backends.pagerduty.capabilities import supports, unsupported_reason
 from rr_tui.backends.pagerduty.client import DEFAULT_URL, Clock, PdClient
 from rr_tui.backends.pagerduty.incidents import PdIncidents
-from rr_tui.backends.pagerduty.mapping import (
-    DEFAULT_CATEGORY,
-    DEFAULT_REGION,
-    Placement,
-    SeverityMap,
-)
+from rr_tui.backends.pagerduty.mapping import DEFAULT_CATEGORY, DEFAULT_REGION, Placement
 from rr_tui.backends.pagerduty.oncall import PdOnCall
 from rr_tui.backends.pagerduty.polling import FULL_REFRESH, PdPolling
+from rr_tui.backends.pagerduty.priorities import SeverityMap
 from rr_tui.backends.pagerduty.timeline import PdTimeline
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.writes import BulkOutcome, PdWrites

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from rr_tui.backends.pagerduty.mapping import PriorityScale
+from rr_tui.backends.pagerduty.priorities import PriorityScale
 from rr_tui.models import IncidentPatch, Severity, Status
 
 

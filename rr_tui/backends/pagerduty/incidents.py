@@ -15,13 +15,8 @@ from pydantic import ValidationError
 
 from rr_tui.backends.base import NotFoundError
 from rr_tui.backends.pagerduty.client import PdClient
-from rr_tui.backends.pagerduty.mapping import (
-    Placement,
-    PriorityScale,
-    SeverityMap,
-    incident_fields,
-    referenced_users,
-)
+from rr_tui.backends.pagerduty.mapping import Placement, incident_fields, referenced_users
+from rr_tui.backends.pagerduty.priorities import PriorityScale, SeverityMap
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.versions import Versions
 from rr_tui.backends.pagerduty.wire import PdIncident, PdPriority

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from rr_tui.backends.base import NotAllowed, NotFoundError
 from rr_tui.backends.pagerduty.client import Clock, PdClient
-from rr_tui.backends.pagerduty.mapping import OnCall, oncall_contact
+from rr_tui.backends.pagerduty.contacts import OnCall, oncall_contact
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdContactMethod, PdOncall
 from rr_tui.backends.records import valid

@@ -15,7 +15,8 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from rr_tui.backends.pagerduty.client import PdClient
-from rr_tui.backends.pagerduty.mapping import event_of, in_time_order, millis
+from rr_tui.backends.pagerduty.log_entries import event_of, in_time_order
+from rr_tui.backends.pagerduty.mapping import millis
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdLogEntry, PdNote
 from rr_tui.backends.records import valid

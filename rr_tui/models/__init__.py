@@ -1,0 +1,137 @@
+"""The domain model of rr-tui, shared by the dashboard and the reference server.
+
+Everything that crosses the rr HTTP API v1 is defined here as a pydantic model,
+so the server validates what it accepts with the same rules the client uses to
+parse what it receives. This package imports nothing else of ours.
+
+One model, in parts that each hold one idea:
+
+- `fields`: the annotated value types, the patterns and the length limits.
+- `vocabulary`: the enums (severity, status, ...) and the tables that go with them.
+- `base`: the two bases: responses ignore unknown fields, requests forbid them.
+- `incidents`: an incident, its timeline events and its escalations.
+- `contacts`: the escalation directory and working hours.
+- `requests`: the API's path prefix and the request bodies.
+- `responses`: pages, results, errors, health and `Me`.
+
+Import from `rr_tui.models`, not from the parts: every public name is here.
+"""
+
+from rr_tui.models.contacts import Contact, WorkingHours
+from rr_tui.models.fields import (
+    CATEGORY_PATTERN,
+    CONTACT_NAME_MAX,
+    CONTACT_NOTES_MAX,
+    EMAIL_MAX,
+    LINK_MAX,
+    PHONE_MAX,
+    REGION_PATTERN,
+    TAG_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    USER_NAME_PATTERN,
+    Category,
+    ContactId,
+    IncidentId,
+    Link,
+    NoteText,
+    Reason,
+    Region,
+    Summary,
+    Tag,
+    TimeZoneName,
+    Title,
+    UserName,
+    UtcDatetime,
+    WallClock,
+    utcnow,
+)
+from rr_tui.models.incidents import Escalation, Incident, TimelineEvent
+from rr_tui.models.requests import (
+    API_PREFIX,
+    EscalationCreate,
+    IncidentCreate,
+    IncidentPatch,
+    NoteCreate,
+)
+from rr_tui.models.responses import (
+    ConflictBody,
+    ContactList,
+    ErrorBody,
+    ErrorDetail,
+    EscalationResult,
+    Health,
+    IncidentPage,
+    Me,
+    NoteResult,
+    TimelinePage,
+)
+from rr_tui.models.vocabulary import (
+    CATEGORIES,
+    DEFAULT_SLA,
+    OPEN_STATUSES,
+    EventKind,
+    Role,
+    Severity,
+    Source,
+    Status,
+    Team,
+)
+
+__all__ = [
+    "API_PREFIX",
+    "CATEGORIES",
+    "CATEGORY_PATTERN",
+    "CONTACT_NAME_MAX",
+    "CONTACT_NOTES_MAX",
+    "DEFAULT_SLA",
+    "EMAIL_MAX",
+    "LINK_MAX",
+    "OPEN_STATUSES",
+    "PHONE_MAX",
+    "REGION_PATTERN",
+    "TAG_MAX",
+    "TEXT_MAX",
+    "TITLE_MAX",
+    "USER_NAME_PATTERN",
+    "Category",
+    "ConflictBody",
+    "Contact",
+    "ContactId",
+    "ContactList",
+    "ErrorBody",
+    "ErrorDetail",
+    "Escalation",
+    "EscalationCreate",
+    "EscalationResult",
+    "EventKind",
+    "Health",
+    "Incident",
+    "IncidentCreate",
+    "IncidentId",
+    "IncidentPage",
+    "IncidentPatch",
+    "Link",
+    "Me",
+    "NoteCreate",
+    "NoteResult",
+    "NoteText",
+    "Reason",
+    "Region",
+    "Role",
+    "Severity",
+    "Source",
+    "Status",
+    "Summary",
+    "Tag",
+    "Team",
+    "TimeZoneName",
+    "TimelineEvent",
+    "TimelinePage",
+    "Title",
+    "UserName",
+    "UtcDatetime",
+    "WallClock",
+    "WorkingHours",
+    "utcnow",
+]

@@ -1,0 +1,71 @@
+"""Incidents and what happens to them: the incident, its timeline events, its escalations."""
+
+from __future__ import annotations
+
+from pydantic import Field, JsonValue
+
+from rr_tui.models.base import _Response
+from rr_tui.models.fields import (
+    TEXT_MAX,
+    Category,
+    ContactId,
+    IncidentId,
+    Link,
+    Region,
+    Summary,
+    Tag,
+    Title,
+    UserName,
+    UtcDatetime,
+)
+from rr_tui.models.vocabulary import EventKind, Severity, Source, Status
+
+
+class Incident(_Response):
+    """One incident as the API serves it."""
+
+    id: IncidentId
+    title: Title
+    summary: Summary = ""
+    severity: Severity
+    status: Status
+    category: Category
+    region: Region
+    source: Source
+    assignee: UserName | None = None
+    escalated_to: list[ContactId] = Field(default_factory=list, max_length=50)
+    sensitive: bool = False
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    acknowledged_at: UtcDatetime | None = None
+    resolved_at: UtcDatetime | None = None
+    due_at: UtcDatetime
+    """When the SLA for this severity is breached."""
+    version: int = Field(ge=1)
+    """Bumped by every change; sent back in `If-Match` to change the incident."""
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    links: list[Link] = Field(default_factory=list, max_length=20)
+
+
+class TimelineEvent(_Response):
+    """One entry of an incident's timeline: who did what, when and why."""
+
+    seq: int = Field(ge=1)
+    incident_id: IncidentId
+    at: UtcDatetime
+    actor: UserName
+    kind: EventKind
+    data: dict[str, JsonValue] = Field(default_factory=dict)
+    """Details by kind, e.g. `{"from": "SEV2", "to": "SEV1", "reason": "..."}`."""
+    message: str = Field(default="", max_length=TEXT_MAX)
+
+
+class Escalation(_Response):
+    """A record that an incident was escalated to stakeholders."""
+
+    id: int = Field(ge=1)
+    incident_id: IncidentId
+    targets: list[ContactId]
+    note: str = ""
+    actor: UserName
+    at: UtcDatetime
