@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,8 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
 )
+
+from rr_tui.present.columns import COLUMN_KEYS
 
 
 def _name(value: str) -> str:
@@ -91,8 +93,15 @@ Keys = Annotated[str, AfterValidator(_keys)]
 BindingId = Annotated[str, AfterValidator(_binding_id)]
 """The id of a key binding, e.g. `queue.cursor_down` (`?` in the dashboard lists them)."""
 
-ColumnName = Literal["sev", "id", "age", "sla", "status", "region", "category", "assignee", "title"]
-"""The queue's columns, by key."""
+
+def _column(value: str) -> str:
+    if value not in COLUMN_KEYS:
+        raise ValueError(f"{value!r} is not one of {', '.join(COLUMN_KEYS)}")
+    return value
+
+
+ColumnName = Annotated[str, AfterValidator(_column)]
+"""The queue's columns, by key (the table of columns lives in `rr_tui.present.columns`)."""
 
 
 def _keys_or_none(value: str) -> str:

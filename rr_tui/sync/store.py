@@ -4,10 +4,12 @@ The order is for action: severity; within a severity, what needs action
 first (new, then acknowledged and escalated, then mitigated, then resolved);
 then the soonest deadline (so a breached incident tops its group); then
 creation time, then id. The key never depends on the clock, so an incident's
-place changes only when the incident does. The incidents that pass the filter are kept in a `SortedList`
-of sort keys, so applying a change costs O(log n) and the queue widget finds
-row i, or the row of an incident, in O(log n): a poll costs what it changed,
-not what the queue holds.
+place changes only when the incident does.
+
+The incidents that pass the filter are kept in a `SortedList` of sort keys,
+so applying a change costs O(log n) and the queue widget finds row i, or the
+row of an incident, in O(log n): a poll costs what it changed, not what the
+queue holds.
 """
 
 from __future__ import annotations
