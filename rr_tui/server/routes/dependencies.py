@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -78,14 +78,3 @@ CurrentUser = Annotated[User, Depends(authenticated)]
 
 PathId = Annotated[IncidentId, Path(description="an incident id, e.g. RR-2041")]
 """The `{incident_id}` path parameter."""
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        description="a retry with the same key and body is applied once",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[\x21-\x7e]+$",
-    ),
-]
-"""The `Idempotency-Key` header of a change."""

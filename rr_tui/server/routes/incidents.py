@@ -24,8 +24,9 @@ from rr_tui.models import (
     IncidentPatch,
 )
 from rr_tui.server.errors import ApiError, PreconditionRequired
-from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, IdempotencyKey, PathId
-from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response, keyed
+from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
+from rr_tui.server.routes.keyed import Keyed
+from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
 from rr_tui.server.store import Cursor
 
 router = APIRouter(tags=["incidents"])
@@ -72,17 +73,9 @@ async def list_incidents(
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
-def create_incident(
-    body: IncidentCreate,
-    request: Request,
-    store: CurrentStore,
-    user: CurrentUser,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def create_incident(body: IncidentCreate, keyed: Keyed) -> Response:
     """Open an incident (intake for report tools, integrations and the simulator)."""
-    return keyed(
-        store, user, idempotency_key, request, body, 201, lambda tx: tx.create(body, user.actor)
-    )
+    return keyed(body, 201, lambda tx, actor: tx.create(body, actor))
 
 
 @router.get(
@@ -111,11 +104,8 @@ def get_incident(incident_id: PathId, store: CurrentStore, _user: CurrentUser) -
 def patch_incident(
     incident_id: PathId,
     body: IncidentPatch,
-    request: Request,
-    store: CurrentStore,
-    user: CurrentUser,
+    keyed: Keyed,
     if_match: IfMatch = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Change severity, status and/or assignee, only if `If-Match` names the current version."""
     if if_match is None:
@@ -126,12 +116,4 @@ def patch_incident(
     if match is None:
         raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
     version = int(match.group(1))
-    return keyed(
-        store,
-        user,
-        idempotency_key,
-        request,
-        body,
-        200,
-        lambda tx: tx.patch(incident_id, body, user.actor, version),
-    )
+    return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))

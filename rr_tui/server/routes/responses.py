@@ -1,22 +1,18 @@
-"""How routes answer: JSON bodies, the documented error responses, ETags and retries.
+"""How routes answer: JSON bodies, the documented error responses and ETags.
 
 The error responses are declared once here so every route's OpenAPI entry
-names the same bodies. `keyed` is the one path every change takes: the change
-and the answer remembered for its `Idempotency-Key` commit in one transaction,
-so a retry gets the first answer back and is never applied twice.
+names the same bodies. Bodies are serialised once, by pydantic-core
+(`model_dump_json`), and sent as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Response
 from pydantic import BaseModel
 
 from rr_tui.models import ErrorBody
-from rr_tui.server.auth import User
-from rr_tui.server.store import Store, Tx, fingerprint
 
 JSON = "application/json"
 """The media type of every body the API sends."""
@@ -45,31 +41,3 @@ def etag_matches(header: str | None, etag: str) -> bool:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or etag in tags
-
-
-def keyed(
-    store: Store,
-    user: User,
-    key: str | None,
-    request: Request,
-    body: BaseModel,
-    status: int,
-    change: Callable[[Tx], BaseModel],
-) -> Response:
-    """Run a change in one transaction, replaying the stored answer for a known key."""
-    digest = fingerprint(
-        request.method, request.url.path, body.model_dump(mode="json", exclude_unset=True)
-    )
-    with store.write() as tx:
-        if key is not None and (stored := tx.replay(user.actor, key, digest)) is not None:
-            stored_status, stored_body = stored
-            return Response(
-                stored_body,
-                status_code=stored_status,
-                media_type=JSON,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        text = change(tx).model_dump_json()
-        if key is not None:
-            tx.remember(user.actor, key, digest, status, text)
-    return Response(text, status_code=status, media_type=JSON)

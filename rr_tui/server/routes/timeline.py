@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from rr_tui.models import (
     EscalationCreate,
@@ -13,8 +13,9 @@ from rr_tui.models import (
     NoteResult,
     TimelinePage,
 )
-from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, IdempotencyKey, PathId
-from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response, keyed
+from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
+from rr_tui.server.routes.keyed import Keyed
+from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response
 
 router = APIRouter(tags=["incidents"])
 """The timeline routes."""
@@ -42,24 +43,9 @@ def get_timeline(
     response_model=NoteResult,
     responses={**ERRORS, **NOT_FOUND},
 )
-def add_note(
-    incident_id: PathId,
-    body: NoteCreate,
-    request: Request,
-    store: CurrentStore,
-    user: CurrentUser,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def add_note(incident_id: PathId, body: NoteCreate, keyed: Keyed) -> Response:
     """Add a note to the incident's timeline."""
-    return keyed(
-        store,
-        user,
-        idempotency_key,
-        request,
-        body,
-        201,
-        lambda tx: tx.add_note(incident_id, body.text, user.actor),
-    )
+    return keyed(body, 201, lambda tx, actor: tx.add_note(incident_id, body.text, actor))
 
 
 @router.post(
@@ -68,21 +54,6 @@ def add_note(
     response_model=EscalationResult,
     responses={**ERRORS, **NOT_FOUND},
 )
-def escalate(
-    incident_id: PathId,
-    body: EscalationCreate,
-    request: Request,
-    store: CurrentStore,
-    user: CurrentUser,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
+def escalate(incident_id: PathId, body: EscalationCreate, keyed: Keyed) -> Response:
     """Escalate to stakeholders from the directory, with a note."""
-    return keyed(
-        store,
-        user,
-        idempotency_key,
-        request,
-        body,
-        201,
-        lambda tx: tx.escalate(incident_id, body, user.actor),
-    )
+    return keyed(body, 201, lambda tx, actor: tx.escalate(incident_id, body, actor))
