@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import Match, compile_path
 from starlette.types import Scope
 
 from rr_tui.server.errors import ApiError
@@ -81,12 +81,24 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal", "the server failed to handle this request")
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+
+
 def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method a route serves at the request's path.
+
+    Routes FastAPI includes from a router are not plain Starlette routes on
+    `app.router.routes` (in recent FastAPI they sit inside an included-router
+    object without `methods`), so the API's own routes are read from its
+    OpenAPI paths, which name every method each path serves.
+    """
     methods: set[str] = set()
     for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE:
+        if getattr(route, "methods", None) and route.matches(scope)[0] is not Match.NONE:
             methods.update(getattr(route, "methods", None) or ())
+    for template, operations in app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(scope["path"]):
+            methods.update(name.upper() for name in operations if name.upper() in _METHODS)
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
