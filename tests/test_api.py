@@ -462,6 +462,25 @@ def test_unknown_incident_is_404(lead: httpx.Client) -> None:
         assert error_code(response) == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("path", "served"),
+    [
+        ("/incidents", {"GET", "POST"}),
+        ("/incidents/RR-1000", {"GET", "PATCH"}),
+        ("/incidents/RR-1000/notes", {"POST"}),
+        ("/contacts", {"GET"}),
+    ],
+)
+def test_wrong_method_is_405_naming_every_method_served(
+    lead: httpx.Client, path: str, served: set[str]
+) -> None:
+    response = lead.delete(path)
+    assert response.status_code == 405
+    assert error_code(response) == "method_not_allowed"
+    allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+    assert served <= allowed
+
+
 def test_unknown_route_uses_the_error_shape(lead: httpx.Client) -> None:
     response = lead.get("/nope")
     assert response.status_code == 404

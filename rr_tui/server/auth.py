@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from rr_tui.models import Role, UserName
-from rr_tui.server.store import Actor
+from rr_tui.server.transaction import Actor
 
 
 def digest(token: str) -> bytes:

@@ -1,0 +1,80 @@
+"""What routes are given: the store, the authenticated user and shared parameters.
+
+One injection style for the whole API: `create_app` puts the `Store` and the
+`Users` table on `app.state`, and routes ask for them as `CurrentStore` and
+`CurrentUser`. Both dependencies are `async`, so the read routes a dashboard
+polls every second stay on the event loop instead of a threadpool hop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from rr_tui.models import IncidentId
+from rr_tui.server.auth import User, Users
+from rr_tui.server.errors import Unauthorized
+from rr_tui.server.store import Store
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `rr-tui serve`")
+
+
+async def current_store(request: Request) -> Store:
+    """The store this application serves."""
+    store: Store = request.app.state.store
+    return store
+
+
+async def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user whose bearer token came with the request, or 401."""
+    if credentials is None:
+        raise Unauthorized("send Authorization: Bearer <token>")
+    users: Users = request.app.state.users
+    user = users.authenticate(credentials.credentials)
+    if user is None:
+        raise Unauthorized("that token is not valid here")
+    return user
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """Query parameter names a route declares, its dependencies' included."""
+    if dependant is None:
+        return set()
+    names = {field.alias for field in getattr(dependant, "query_params", ())}
+    for sub in getattr(dependant, "dependencies", ()):
+        names |= _query_names(sub)
+    return names
+
+
+async def known_query_only(request: Request) -> None:
+    """Unknown query parameters are refused (422), like unknown body fields: a typo is an error."""
+    known = _query_names(getattr(request.scope.get("route"), "dependant", None))
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ("query", unknown[0][:60]),
+                    "msg": "unknown query parameter",
+                    "input": None,
+                }
+            ]
+        )
+
+
+# Module level: FastAPI resolves the routes' string annotations in their module's globals.
+CurrentStore = Annotated[Store, Depends(current_store)]
+"""The `Store` behind the API."""
+
+CurrentUser = Annotated[User, Depends(authenticated)]
+"""The authenticated user; a route that declares it answers 401 without a valid token."""
+
+PathId = Annotated[IncidentId, Path(description="an incident id, e.g. RR-2041")]
+"""The `{incident_id}` path parameter."""

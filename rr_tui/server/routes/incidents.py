@@ -1,0 +1,119 @@
+"""`/incidents` and `/incidents/{incident_id}`: the delta list pollers follow, and changes.
+
+The list is the hot path: a dashboard polls it every second or so with the
+cursor of its last page. It is `async` and answers an unchanged stream with
+an empty 304 from one indexed read; only a page with changes goes to the
+threadpool. A patch must name the version it was made against (`If-Match`),
+so nobody's change is silently overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from rr_tui.models import (
+    ConflictBody,
+    ErrorBody,
+    Incident,
+    IncidentCreate,
+    IncidentPage,
+    IncidentPatch,
+)
+from rr_tui.server.errors import ApiError, PreconditionRequired
+from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
+from rr_tui.server.routes.keyed import Keyed
+from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
+from rr_tui.server.store import Cursor
+
+router = APIRouter(tags=["incidents"])
+"""The incident routes."""
+
+IfMatch = Annotated[str | None, Header(description="the version the change was made against")]
+"""The `If-Match` header of a patch."""
+
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+
+
+@router.get(
+    "/incidents",
+    response_model=IncidentPage,
+    responses={
+        **ERRORS,
+        304: {"description": "nothing changed since the cursor named in If-None-Match"},
+        400: {"model": ErrorBody, "description": "since is not a cursor of this server"},
+    },
+)
+async def list_incidents(
+    request: Request,
+    store: CurrentStore,
+    _user: CurrentUser,
+    since: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 5_000,
+) -> Response:
+    """What changed since `since` (everything open without it), oldest change first.
+
+    Poll with the returned `cursor` as `since` and its ETag in
+    `If-None-Match`: when nothing changed the answer is an empty 304.
+    """
+    cursor = Cursor.decode(since) if since else None
+    head = store.head()
+    head_tag = f'"{head.encode()}"'
+    client_is_current = cursor is None or cursor == head
+    if client_is_current and etag_matches(request.headers.get("if-none-match"), head_tag):
+        return Response(status_code=304, headers={"ETag": head_tag})
+    if cursor == head:
+        page = IncidentPage(items=[], cursor=since or "", server_time=store.clock())
+    else:
+        page = await run_in_threadpool(store.changes, cursor, limit)
+    return json_response(page, etag=f'"{page.cursor}"')
+
+
+@router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
+def create_incident(body: IncidentCreate, keyed: Keyed) -> Response:
+    """Open an incident (intake for report tools, integrations and the simulator)."""
+    return keyed(body, 201, lambda tx, actor: tx.create(body, actor))
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    response_model=Incident,
+    responses={**ERRORS, **NOT_FOUND},
+)
+def get_incident(incident_id: PathId, store: CurrentStore, _user: CurrentUser) -> Response:
+    """One incident; its ETag is its version, for `If-Match`."""
+    incident = store.get(incident_id)
+    return json_response(incident, etag=f'"{incident.version}"')
+
+
+@router.patch(
+    "/incidents/{incident_id}",
+    response_model=Incident,
+    responses={
+        **ERRORS,
+        **NOT_FOUND,
+        400: {"model": ErrorBody, "description": "If-Match is not a version"},
+        403: {"model": ErrorBody, "description": "this user's role may not make the change"},
+        409: {"model": ConflictBody, "description": "stale version: the current incident"},
+        428: {"model": ErrorBody, "description": "If-Match is missing"},
+    },
+)
+def patch_incident(
+    incident_id: PathId,
+    body: IncidentPatch,
+    keyed: Keyed,
+    if_match: IfMatch = None,
+) -> Response:
+    """Change severity, status and/or assignee, only if `If-Match` names the current version."""
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match: <version> (the incident's ETag) so nobody's change is overwritten"
+        )
+    match = _IF_MATCH.match(if_match)
+    if match is None:
+        raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
+    version = int(match.group(1))
+    return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))
