@@ -245,6 +245,10 @@ class Dashboard:
         """The screen on top (a dialog, or the dashboard)."""
         return self.app.screen
 
+    def on_dashboard(self) -> bool:
+        """Whether no dialog covers the dashboard."""
+        return self.app.screen is self.app.dashboard
+
     async def press(self, *keys: str) -> None:
         """Type keys, one event each, as Pilot sends them."""
         await self.pilot.press(*keys)

@@ -32,6 +32,7 @@ from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
+from rr_tui.screens.dialogs import CannotAct
 from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS, bindings, view_binding_id
 from rr_tui.screens.messages import (
     ContactsLoaded,
@@ -249,6 +250,10 @@ class DashboardScreen(Screen[None]):
         """Say, in words, why a key did nothing."""
         self.notify(message, title="Not available", severity="warning", markup=False)
 
+    def cannot(self, title: str, reason: str) -> None:
+        """A key that asks for text cannot act: say why, and take the text typed after it."""
+        self.app.push_screen(CannotAct(title, reason))
+
     def submitted(self, result: Submitted) -> None:
         """Show what a submission did: refusals in words, the rows at once, marks cleared."""
         for incident_id, why in result.refused:
@@ -338,11 +343,17 @@ class DashboardScreen(Screen[None]):
             self.add_class("-side")
 
     def action_back(self) -> None:
-        """Back to the queue from the side column or a search."""
+        """Back to the queue from anywhere: the side column, a search, a contact."""
         pane = self.query_one(StakeholderPane)
         if pane.searching:
             pane.action_close_search()
-            return
+        self._to_queue()
+
+    @on(StakeholderPane.SearchClosed)
+    def _search_closed(self) -> None:
+        self._to_queue()
+
+    def _to_queue(self) -> None:
         if self.has_class("-side"):
             self.remove_class("-side")
         self.query_one(QueueView).focus()

@@ -101,6 +101,42 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class CannotAct(ModalScreen[None]):
+    """A key that cannot act here says why, and takes what is typed after it.
+
+    A reason typed straight after `0` on a SEV0 (or `r` on a resolved incident)
+    must not reach the queue's keys: "raise to SEV0" would otherwise press `r`
+    (resolve) and `a` (acknowledge). Everything typed lands in this dialog's
+    box and goes nowhere; `enter` or `escape` closes it.
+    """
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="CannotAct")
+    BINDINGS = [Binding("escape", "close", "Close", id="dialog.close")]
+
+    def __init__(self, title: str, reason: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        """Title, the reason, a box that swallows typing, keys."""
+        with Vertical(id="dialog"):
+            yield Static(Text(self.title_text), id="title")
+            yield Static(Text(self.reason), id="error")
+            field = Input(placeholder="nothing typed here is sent", id="swallow")
+            field.cursor_blink = False
+            yield field
+            yield Static("enter / esc: close (nothing is sent)", id="keys")
+
+    @on(Input.Submitted, "#swallow")
+    def _submit(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        """Close; nothing was sent."""
+        self.dismiss(None)
+
+
 class AssignDialog(ModalScreen[str | None]):
     """Pick an assignee, with completion over the analysts the dashboard has seen."""
 

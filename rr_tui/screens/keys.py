@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from textual.binding import Binding, BindingType
 
 from rr_tui.screens.conflicts import ConflictsDialog
-from rr_tui.screens.dialogs import AssignDialog, EscalateDialog, TextPrompt
+from rr_tui.screens.dialogs import AssignDialog, CannotAct, EscalateDialog, TextPrompt
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
 
@@ -201,7 +201,15 @@ def binding_ids() -> set[str]:
     The dashboard's own keys, and those of the widgets and dialogs that define their own.
     """
     ids = {key.id for key in (*PANE_KEYS, *TRIAGE_KEYS, *SCREEN_KEYS, *APP_KEYS)}
-    owners = (QueueView, StakeholderPane, TextPrompt, AssignDialog, EscalateDialog, ConflictsDialog)
+    owners = (
+        QueueView,
+        StakeholderPane,
+        TextPrompt,
+        CannotAct,
+        AssignDialog,
+        EscalateDialog,
+        ConflictsDialog,
+    )
     for owner in owners:
         ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)
     return ids

@@ -38,7 +38,10 @@ class TriageHost(Protocol):
         """The marked incidents, else the selected one."""
 
     def refuse(self, message: str) -> None:
-        """Say why nothing happened."""
+        """Say why nothing happened (a toast: for keys that take no text after them)."""
+
+    def cannot(self, title: str, reason: str) -> None:
+        """Say why a key that asks for text cannot act, and swallow the text typed after it."""
 
     def submitted(self, result: Submitted) -> None:
         """Show what a submission did."""
@@ -94,8 +97,26 @@ class TriageKeys:
     def _severity(self, to: Callable[[Incident], Severity], verb: str) -> None:
         changes = [(i, to(i)) for i in self.host.targets() if to(i) is not i.severity]
         if not changes:
-            self.host.refuse("Nothing to change: the severity is already there.")
+            self.host.cannot(verb, "Nothing to change: the severity is already there.")
             return
+        # Permission before the reason: nobody types a reason only to be refused.
+        refused: list[str] = []
+        allowed: list[tuple[Incident, Severity]] = []
+        for incident, severity in changes:
+            probe = patch_action(incident, IncidentPatch(severity=severity, reason="-"), "")
+            why = self.host.triage.why_not(probe)
+            if why:
+                refused.append(f"{clean(incident.id, 20)}: {why}")
+            else:
+                allowed.append((incident, severity))
+        if not allowed:
+            self.host.cannot(verb, "\n".join(refused[:5]))
+            return
+        for line in refused:
+            self.host.refuse(line)
+        changes = allowed
+        if len(changes) == 1 and verb.endswith("severity"):
+            verb = f"{verb} to {self._label(changes[0][1])}"  # "Raise severity to SEV1"
 
         def build(reason: str) -> list[Action]:
             return [
@@ -133,6 +154,7 @@ class TriageKeys:
         """Assign to someone, with completion over known names."""
         targets = self.host.targets()
         if not targets:
+            self.host.cannot("Assign", "Nothing selected: the queue is empty.")
             return
 
         def answered(name: str | None) -> None:
@@ -153,6 +175,7 @@ class TriageKeys:
         """Add a note to the timeline."""
         targets = self.host.targets()
         if not targets:
+            self.host.cannot("Add a note", "Nothing selected: the queue is empty.")
             return
 
         def build(text: str) -> list[Action]:
@@ -167,7 +190,7 @@ class TriageKeys:
         """Resolve, with a resolution note."""
         targets = [i for i in self.host.targets() if i.status is not Status.RESOLVED]
         if not targets:
-            self.host.refuse("Nothing to resolve.")
+            self.host.cannot("Resolve", "Nothing to resolve: it is resolved already.")
             return
 
         def build(reason: str) -> list[Action]:
@@ -180,7 +203,7 @@ class TriageKeys:
         """Reopen resolved incidents (back to acknowledged)."""
         targets = [i for i in self.host.targets() if i.status is Status.RESOLVED]
         if not targets:
-            self.host.refuse("Nothing to reopen: only resolved incidents can be.")
+            self.host.cannot("Reopen", "Nothing to reopen: only resolved incidents can be.")
             return
 
         def build(reason: str) -> list[Action]:
@@ -194,11 +217,12 @@ class TriageKeys:
         """Escalate to stakeholders: those covering the incident are proposed first."""
         targets = [i for i in self.host.targets() if i.status is not Status.RESOLVED]
         if not targets:
-            self.host.refuse("Nothing to escalate (resolved incidents are reopened first).")
+            reason = "Nothing to escalate (resolved incidents are reopened first)."
+            self.host.cannot("Escalate", reason)
             return
         directory = self.host.directory
         if not directory.contacts:
-            self.host.refuse("The stakeholder directory has not loaded yet.")
+            self.host.cannot("Escalate", "The stakeholder directory has not loaded yet.")
             return
         now = self.host.clock()
         ranked = directory.ranked(targets[0], now)

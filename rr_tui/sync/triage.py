@@ -152,7 +152,7 @@ class TriageService:
         allowed: list[Action] = []
         refused: list[tuple[str, str]] = []
         for action in actions:
-            why = self._refusal(action)
+            why = self.why_not(action)
             if why:
                 refused.append((action.incident_id, why))
             else:
@@ -289,7 +289,8 @@ class TriageService:
 
     # --- inside ------------------------------------------------------------------------
 
-    def _refusal(self, action: Action) -> str | None:
+    def why_not(self, action: Action) -> str | None:
+        """Why this action would be refused before sending (role, backend, gone), or None."""
         incident = self.store.get(action.incident_id)
         if incident is None:
             return "it is no longer held"

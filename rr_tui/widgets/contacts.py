@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -208,15 +209,19 @@ class StakeholderPane(Vertical):
         search.focus()
         self._search(search.value)
 
+    class SearchClosed(Message):
+        """The search was closed: the screen puts the focus back on the queue."""
+
     def action_close_search(self) -> None:
-        """Close the search and go back to the incident's contacts."""
+        """Close the search and show the incident's contacts again (never the search's hits
+        under the incident's header)."""
         if not self.searching:
             return
         self.remove_class("-searching")
         self.screen.remove_class("-searching")
         self.query_one(Input).value = ""
-        self.query_one(OptionList).focus()
-        self.refresh_list()
+        self.refresh_list(keep_highlight=False)
+        self.post_message(self.SearchClosed())
 
     @property
     def shown(self) -> tuple[Contact, ...]:

@@ -1,0 +1,116 @@
+"""Every key does what was meant (issue 12): no key lost or misread, Escape always gets back."""
+
+from __future__ import annotations
+
+from rr_tui.models import IncidentCreate, Role, Severity, Status
+from rr_tui.screens.dialogs import CannotAct, TextPrompt
+from rr_tui.server.store import Actor
+from rr_tui.widgets.contacts import StakeholderPane
+from tests.conftest import ANALYST, DashboardFactory, RunningServer
+
+LEAD = Actor("lee.lead", Role.LEAD)
+
+
+def create(server: RunningServer, severity: str, status: str = "new") -> str:
+    body = IncidentCreate.model_validate(
+        {
+            "title": "Attack livestream re-uploads surging",
+            "severity": severity,
+            "category": "violent_extremism",
+            "region": "TH",
+            "source": "trusted_flagger",
+        }
+    )
+    with server.store.write() as tx:
+        incident = tx.create(body, LEAD)
+    return incident.id
+
+
+async def test_a_reason_typed_after_a_no_op_severity_key_runs_no_key(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`0` on a SEV0 opened nothing, so "raise to SEV0" + Enter pressed `r` and resolved it."""
+    incident_id = create(demo_server, "SEV0")
+    before = demo_server.store.get(incident_id)
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("0")
+        assert isinstance(d.screen, CannotAct)
+        assert "already there" in d.text()
+        await d.press(*"raise to SEV0 quickly", "enter")
+        await d.settle()
+        assert d.on_dashboard()
+        assert not d.app.outbox.waiting()
+        assert d.app.is_running
+        assert d.queue.selected_id == incident_id
+    after = demo_server.store.get(incident_id)
+    assert (after.status, after.version) == (Status.NEW, before.version)
+
+
+async def test_a_no_op_resolve_or_reopen_swallows_what_is_typed(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("o")  # nothing to reopen: it is open
+        assert isinstance(d.screen, CannotAct)
+        await d.press(*"quick note", "escape")
+        assert d.on_dashboard()
+        assert d.app.is_running
+    assert demo_server.store.get(incident_id).version == 1
+
+
+async def test_an_analyst_is_refused_before_typing_a_reason(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    incident_id = create(demo_server, "SEV1")
+    async with dashboard(token=ANALYST) as d:
+        await d.select(incident_id)
+        await d.press("minus")
+        assert isinstance(d.screen, CannotAct), "asked for a reason it would then refuse"
+        assert "only a lead may lower severity" in d.text()
+        await d.press(*"not that bad", "enter")
+        assert d.on_dashboard()
+        assert not d.app.outbox.waiting()
+    assert demo_server.store.get(incident_id).severity is Severity.SEV1
+
+
+async def test_the_raise_prompt_names_the_target_level(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("plus")
+        assert isinstance(d.screen, TextPrompt)
+        assert "Raise severity to SEV1: why?" in d.text()
+        await d.press("escape")
+
+
+async def test_escape_from_the_contact_search_gives_the_keys_back_to_the_queue(
+    dashboard: DashboardFactory,
+) -> None:
+    """`/` `legal` `escape` `j`: the cursor did not move, and the search's hits stayed under
+    the incident's header."""
+    async with dashboard() as d:
+        first = d.queue.selected_id
+        await d.press("/", *"legal", "escape", "j")
+        assert d.queue.selected_id != first
+        assert d.queue.cursor == 1
+        pane = d.app.query_one(StakeholderPane)
+        assert not pane.searching
+        selected = d.app.store.get(d.queue.selected_id or "")
+        assert selected is not None
+        await d.settle()
+        ranked = d.app.directory.ranked(selected, d.app.clock())
+        assert [c.id for c in pane.shown] == [r.contact.id for r in ranked]
+
+
+async def test_escape_at_80_columns_returns_from_the_side_pane_and_search(
+    dashboard: DashboardFactory,
+) -> None:
+    async with dashboard(size=(80, 24)) as d:
+        await d.press("/", *"policy", "escape", "escape", "j")
+        assert d.queue.cursor == 1
+        assert d.queue.region.width > 0
