@@ -15,8 +15,17 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 """One line per record: time, level, logger, message."""
 
 
+QUIET_LIBRARIES = ("httpx", "httpcore")
+"""Libraries that log every request at INFO: one line per poll says nothing that changed."""
+
+
 def configure_logging(path: Path | None = None) -> None:
-    """Send INFO and above to the file at `path` (made if needed), or to stderr without one."""
+    """Send INFO and above to the file at `path` (made if needed), or to stderr without one.
+
+    HTTP clients log only warnings: the dashboard's own lines say what changed.
+    """
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     if path is None:
         logging.basicConfig(level=logging.INFO, format=FORMAT)
         return

@@ -6,7 +6,7 @@ from rr_tui.models import IncidentCreate, Role, Severity, Status
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
-from tests.conftest import ANALYST, DashboardFactory, RunningServer
+from tests.conftest import ANALYST, DashboardFactory, FakeClock, RunningServer
 
 LEAD = Actor("lee.lead", Role.LEAD)
 
@@ -114,3 +114,18 @@ async def test_escape_at_80_columns_returns_from_the_side_pane_and_search(
         await d.press("/", *"policy", "escape", "escape", "j")
         assert d.queue.cursor == 1
         assert d.queue.region.width > 0
+
+
+async def test_stakeholder_times_tick_with_the_shift_clock(
+    dashboard: DashboardFactory, clock: FakeClock
+) -> None:
+    """ "03:22 IST" stayed on screen from 05:52 to 05:55 SGT: the pane redraws as minutes turn."""
+    async with dashboard() as d:
+        assert "14:32 SGT" in d.text()
+        clock.advance(180)
+        d.app.dashboard.tick()
+        await d.settle()
+        text = d.text()
+        assert "14:35 SGT" in text
+        side = "\n".join(line.split("▏", 1)[-1] for line in text.splitlines())
+        assert "14:32" not in side

@@ -46,7 +46,7 @@ BY_KEY = {column.key: column for column in COLUMNS}
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 """The names a config's `columns` list may use."""
 
-WIDE_ONLY = {"category": 110, "assignee": 96}
+WIDE_ONLY = {"category": 110, "assignee": 88}
 """Columns shown by width only from this many cells of queue width."""
 
 

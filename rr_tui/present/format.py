@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from rr_tui.models import CATEGORIES, Incident, Severity, Source, Status
+from rr_tui.models import CATEGORIES, Incident, Severity, Source, Status, WorkingHours
 
 SEVERITY_STYLE = {
     Severity.SEV0: "bold white on red",
@@ -82,8 +83,77 @@ _ABBREVIATIONS = {
 }
 
 
-def clock(moment: datetime, zone: str) -> str:
-    """`14:32 SGT` (or `14:32 +08` where the zone has no usual abbreviation)."""
+SHARED_ABBREVIATIONS = frozenset(
+    {"IST", "IDT", "CST", "CDT", "PST", "PDT", "EST", "EDT", "AST", "ADT", "BST", "GST", "SST"}
+)
+"""Abbreviations tzdata gives to more than one zone (Manila and Los Angeles are both `PST`,
+Taipei and Chicago `CST`, Kolkata and Dublin `IST`): such a zone is named by its city."""
+
+
+def zone_label(moment: datetime, zone: str) -> str:
+    """How a zone is named beside a time: `SGT`, `JST`, `Manila`, `UTC+5:30`, never ambiguous.
+
+    The usual abbreviation where it names one zone only; the IANA city where tzdata's
+    abbreviation is shared; the UTC offset where tzdata has only a number (`+08`).
+    """
+    if zone == "UTC":
+        return "UTC"
     local = moment.astimezone(ZoneInfo(zone))
     name = _ABBREVIATIONS.get(zone) or local.tzname() or ""
-    return f"{local:%H:%M} {name}".rstrip()
+    if name in SHARED_ABBREVIATIONS:
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
+    if not name or name[0] in "+-":
+        offset = local.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, rest = divmod(abs(minutes), 60)
+        return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return name
+
+
+def clock(moment: datetime, zone: str) -> str:
+    """`14:32 SGT`, `14:32 Manila`, `14:32 UTC+8`: the time in a zone, named unambiguously."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%H:%M} {zone_label(moment, zone)}"
+
+
+def stamp(moment: datetime, zone: str, today: datetime) -> str:
+    """`13:26` on the day of `today` (in `zone`), else `Nov 22 13:26`: a timeline reads in order."""
+    local = moment.astimezone(ZoneInfo(zone))
+    if local.date() == today.astimezone(ZoneInfo(zone)).date():
+        return f"{local:%H:%M}"
+    return f"{local:%b %d %H:%M}"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekdays(days: list[int]) -> str:
+    """`Mon–Fri`, `Sun–Thu`, `Mon, Wed, Fri`: a working week in as few cells as it takes."""
+    if not days:
+        return "no days"
+    run = len(days) > 2 and all(b - a == 1 for a, b in pairwise(days))
+    if run:
+        return f"{_DAYS[days[0]]}–{_DAYS[days[-1]]}"
+    if days == [0, 1, 2, 3, 4, 5, 6]:
+        return "every day"
+    return ", ".join(_DAYS[day] for day in days)
+
+
+def working_hours(hours: WorkingHours, zone: str, now: datetime, home: str) -> str:
+    """`09:00–18:00 (10:00–19:00 SGT)`: their hours in their own zone, and in yours.
+
+    `home` is the first shift zone; where both zones have the same offset now, once.
+    """
+    theirs = ZoneInfo(zone)
+    day = now.astimezone(theirs).date()
+    start = datetime.combine(day, hours.start, theirs)
+    end = datetime.combine(day, hours.end, theirs)
+    if hours.end <= hours.start:
+        end += timedelta(days=1)  # an overnight shift ends the next morning
+    text = f"{hours.start:%H:%M}–{hours.end:%H:%M}"
+    mine = ZoneInfo(home)
+    if start.utcoffset() == start.astimezone(mine).utcoffset():
+        return text
+    yours = f"{start.astimezone(mine):%H:%M}–{end.astimezone(mine):%H:%M}"
+    return f"{text} ({yours} {zone_label(now, home)})"

@@ -109,6 +109,7 @@ class DashboardScreen(Screen[None]):
         self.skipped = 0
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
+        self._minute: datetime | None = None
         views = BindingsMap(
             Binding(
                 view.key,
@@ -130,7 +131,8 @@ class DashboardScreen(Screen[None]):
             yield QueueView(self.store, self.options, self.clock, id="queue")
             with Vertical(id="side"):
                 yield IncidentDetail(self.options, self.clock, id="detail")
-                yield StakeholderPane(self.directory, self.clock, id="contacts")
+                home = self.options.zones[0] if self.options.zones else "UTC"
+                yield StakeholderPane(self.directory, self.clock, home=home, id="contacts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -155,10 +157,17 @@ class DashboardScreen(Screen[None]):
         self.tick()
 
     def tick(self) -> None:
-        """Say what is true now in the status bar (every second, and after every change)."""
+        """Say what is true now: the status bar (every second, and after every change), and the
+        stakeholders' local times when the minute turns."""
+        now = self.clock()
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            if self._minute is not None:
+                self.query_one(StakeholderPane).refresh_list()
+            self._minute = minute
         self.query_one(StatusBar).status = StatusInfo(
             title=self.options.title,
-            now=self.clock(),
+            now=now,
             connection=self.connection,
             counts=self.store.open_counts(),
             labels=self.options.severity_labels,

@@ -20,7 +20,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rr_tui.models import Contact, Incident, Team
-from rr_tui.present.format import category_label, clock
+from rr_tui.present.format import category_label, clock, weekdays, working_hours
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
 
@@ -37,10 +37,12 @@ TEAM_LABELS = {
 }
 
 
-def contact_line(contact: Contact, now: datetime, relevant: bool) -> Text:
-    """Two short lines: who and what they cover; their clock, hours, on-call and phone.
+def contact_line(contact: Contact, now: datetime, relevant: bool, home: str = "UTC") -> Text:
+    """Two short lines: who and what they cover; their clock, on-call, hours and phone.
 
-    `● R. Hartono · Public Policy · ID` / `  13:32 WIB working · on call · +62 21 5550 0102`
+    `● R. Hartono · Public Policy · ID` /
+    `  13:32 WIB · on call · working 09:00–18:00 (10:00–19:00 SGT) · +62 21 5550 0102`
+    (on call first: at 80 columns the end of the line is cut).
     """
     working = contact.is_working(now)
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -54,10 +56,14 @@ def contact_line(contact: Contact, now: datetime, relevant: bool) -> Text:
         text.append(f" · {role}", "dim")
     text.append("\n  ")
     text.append(clock(now, contact.timezone), "bold")
-    text.append(" working" if working else " off hours", "green" if working else "dim")
     if contact.on_call:
         text.append(" · ")
         text.append("on call", "bold yellow")
+    text.append(" · working" if working else " · off hours", "green" if working else "dim")
+    hours = contact.working_hours
+    text.append(
+        f" {weekdays(hours.days)} {working_hours(hours, contact.timezone, now, home)}", "dim"
+    )
     if contact.phone:
         text.append(f" · {clean(contact.phone, 40)}", "dim")
     return text
@@ -112,11 +118,18 @@ class StakeholderPane(Vertical):
     ]
 
     def __init__(
-        self, directory: ContactDirectory, clock: Callable[[], datetime], *, id: str | None = None
+        self,
+        directory: ContactDirectory,
+        clock: Callable[[], datetime],
+        *,
+        home: str = "UTC",
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.directory = directory
         self.clock = clock
+        self.home = home
+        """The first shift zone: contacts' hours are also shown in it."""
         self.incident: Incident | None = None
         self._shown: list[Contact] = []
 
@@ -171,7 +184,7 @@ class StakeholderPane(Vertical):
         self._shown = [item.contact for item in ranked]
         option_list.clear_options()
         option_list.add_options(
-            Option(contact_line(item.contact, now, item.relevant), id=item.contact.id)
+            Option(contact_line(item.contact, now, item.relevant, self.home), id=item.contact.id)
             for item in ranked
         )
         if self._shown:

@@ -18,9 +18,10 @@ from rr_tui.present.format import (
     SOURCE_LABELS,
     STATUS_SHORT,
     category_label,
-    clock,
     severity_label,
     sla,
+    stamp,
+    zone_label,
 )
 from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sanitize import clean, clean_block
@@ -140,8 +141,8 @@ class IncidentDetail(Vertical):
         text.append("\n")
         text.append(f"owner: {clean(incident.assignee or '—', 64)}  ", "dim")
         text.append(f"source: {SOURCE_LABELS[incident.source]}  ", "dim")
-        text.append(f"opened {clock(incident.created_at, self._zone)}  ", "dim")
-        text.append(f"v{incident.version}", "dim")
+        opened = stamp(incident.created_at, self._zone, now)
+        text.append(f"opened {opened} {zone_label(now, self._zone)}", "dim")
         if incident.escalated_to:
             text.append("\nescalated to: ", "dim")
             text.append(", ".join(clean(target, 64) for target in incident.escalated_to))
@@ -173,7 +174,7 @@ class IncidentDetail(Vertical):
             last = event.seq
 
     def _line(self, event: TimelineEvent) -> Text:
-        line = Text(f"{clock(event.at, self._zone)[:5]} ", "dim")
+        line = Text(f"{stamp(event.at, self._zone, self.clock())} ", "dim")
         line.append_text(describe(event))
         return line
 
