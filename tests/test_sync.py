@@ -18,6 +18,8 @@ from rr_tui.sync.poller import Backoff, Poller
 from rr_tui.sync.store import IncidentStore
 from tests.conftest import ANALYST, LEAD, FakeClock, RunningServer
 
+HTML = {"content-type": "text/html"}
+
 Mutate = Callable[[httpx.Request, httpx.Response], httpx.Response]
 
 
@@ -159,8 +161,12 @@ async def test_records_that_break_the_schema_are_skipped_and_counted(
         (lambda req, res: httpx.Response(200, text="{not json"), "malformed"),
         (lambda req, res: httpx.Response(200, json={"items": "nope"}), "malformed"),
         (lambda req, res: httpx.Response(200, json=[1, 2, 3]), "malformed"),
+        (
+            lambda req, res: httpx.Response(404, text="<h1>nginx</h1>", headers=HTML),
+            "(404, text/html) answered by something else",
+        ),
     ],
-    ids=["500", "503", "invalid-json", "bad-envelope", "not-an-object"],
+    ids=["500", "503", "invalid-json", "bad-envelope", "not-an-object", "proxy-html-404"],
 )
 async def test_broken_answers_are_a_failed_poll_not_a_crash(
     demo_server: RunningServer, clock: FakeClock, mutate: Mutate, expected: str

@@ -8,7 +8,9 @@ statuses and transport failures to them: `backends.http_errors`.
 Our exception hierarchy:
 
 * BackendError
-  + Unavailable      timeout, refused connection, 5xx, 429, a malformed answer (retry)
+  + Unavailable      timeout, refused connection, 408/425/429/5xx, a malformed answer (retry)
+    - Intercepted    an answer that is not the backend speaking: a proxy's HTML page, an
+                     error body not in the service's error shape (retry, shown in the link)
   + Rejected         the backend understood and said no (an answer: do not retry)
     - Unauthorized   401: the token is missing or not valid
     - NotAllowed     403: this user's role may not do that
@@ -48,6 +50,14 @@ class Unavailable(BackendError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Intercepted(Unavailable):
+    """Something answered that is not the backend: a proxy's or portal's page, a foreign body.
+
+    Its status (a 404, a 403) says nothing about the request, so it is never a
+    refusal: it is retried, and the link says what answered instead.
+    """
 
 
 class Rejected(BackendError):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
 from rr_tui.backends.base import ChangeSet, Conflict, Rejected, Unavailable
-from rr_tui.backends.http_errors import check, send
+from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
 from rr_tui.models import (
     API_PREFIX,
@@ -89,23 +89,29 @@ class RrHttpBackend:
         response = await send(self._client, self.name, method, path, **kwargs)
         if response.status_code == 409:
             # A stale version: the answer carries the incident as it is now.
-            message, code = self._error_of(response)
-            current = _json(response).get("current") if _is_json(response) else None
+            said = self._error_of(response)
+            if said is None:
+                raise intercepted(response, self.name)
+            body = json_body(response)
+            current = body.get("current") if isinstance(body, dict) else None
             try:
                 incident = Incident.model_validate(current)
             except ValidationError:
-                raise Rejected(message, 409, code) from None
-            raise Conflict(message, incident)
+                raise Rejected(said[0], 409, said[1]) from None
+            raise Conflict(said[0], incident)
         return check(response, self.name, self._error_of)
 
     @staticmethod
-    def _error_of(response: httpx.Response) -> tuple[str, str]:
-        """The rr API's `{"error": {"code", "message"}}` as (message, code)."""
-        try:
-            error = response.json()["error"]
-            return str(error["message"])[:500], str(error["code"])[:100]
-        except (ValueError, KeyError, TypeError):
-            return response.reason_phrase or "refused", "http_" + str(response.status_code)
+    def _error_of(response: httpx.Response) -> tuple[str, str] | None:
+        """The rr API's `{"error": {"code", "message"}}` as (message, code); None if not that."""
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None
+        message, code = error.get("message"), error.get("code")
+        if not isinstance(message, str) or not isinstance(code, str):
+            return None
+        return message[:500], code[:100]
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
         try:
@@ -237,14 +243,3 @@ class RrHttpBackend:
             headers={"Idempotency-Key": key},
         )
         return self._parse(EscalationResult, response)
-
-
-def _is_json(response: httpx.Response) -> bool:
-    return "json" in response.headers.get("content-type", "")
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
