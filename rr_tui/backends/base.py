@@ -102,6 +102,8 @@ class ChangeSet:
     """The backend said nothing changed (e.g. HTTP 304)."""
     skipped: list[str] = field(default_factory=list)
     """Records that broke the schema and were left out, each described in a line."""
+    more: bool = False
+    """Pages were left unread (the adapter's per-poll bound): the next poll goes on from here."""
 
 
 class Backend(Protocol):
@@ -111,7 +113,7 @@ class Backend(Protocol):
     """A short label for the status bar, e.g. `rr 127.0.0.1:8765`."""
 
     async def changes(self, cursor: str | None) -> ChangeSet:
-        """Everything changed since `cursor` (a full snapshot for None), all pages."""
+        """What changed since `cursor` (a full snapshot for None); `more` if pages are left."""
         ...
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:

@@ -12,6 +12,8 @@ class LinkState(StrEnum):
 
     CONNECTING = "connecting"
     LIVE = "live"
+    BEHIND = "behind"
+    """Answering, but every poll leaves pages for the next: the data may be incomplete."""
     RETRYING = "retrying"
     OFFLINE = "offline"
 
@@ -27,3 +29,5 @@ class Connection:
     retry_at: datetime | None = None
     error: str = ""
     failures: int = 0
+    behind: int = 0
+    """Polls in a row that ended with pages left unread."""

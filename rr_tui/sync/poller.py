@@ -5,6 +5,11 @@ re-arms a one-shot timer with `delay` when it returns, so polls never overlap
 and a slow backend slows the polling instead of piling requests up. On failure
 the delay grows exponentially (capped) with full jitter, so a fleet of
 dashboards does not hammer a recovering backend in step.
+
+Every failed poll changes the link state, and a poll that read only part of
+what there is (the adapter's page bound) is still live, but after
+`BEHIND_AFTER` such polls in a row the link says it is behind: the queue may
+be missing incidents.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from rr_tui.sync.connection import Connection, LinkState
 from rr_tui.sync.store import IncidentStore, StoreChange
 
 Clock = Callable[[], datetime]
+
+BEHIND_AFTER = 3
+"""Polls in a row that left pages unread before the link says it is behind."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +94,16 @@ class Poller:
             self._failed(error)
             return PollResult(error=error)
         now = self.clock()
-        self.connection = Connection(LinkState.LIVE, last_ok=now)
+        behind = self.connection.behind + 1 if changes.more else 0
+        if behind >= BEHIND_AFTER:
+            self.connection = Connection(
+                LinkState.BEHIND,
+                last_ok=now,
+                error=f"{self.backend.name} keeps saying there is more: {behind} polls behind",
+                behind=behind,
+            )
+        else:
+            self.connection = Connection(LinkState.LIVE, last_ok=now, behind=behind)
         self._next_delay = self.interval
         if changes.not_modified:
             return PollResult(change=StoreChange())

@@ -17,7 +17,10 @@ from rr_tui.sync.connection import Connection, LinkState
 
 
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
-    """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`."""
+    """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`.
+
+    `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread.
+    """
     text = Text()
     age = f"data {span(now - connection.last_ok)} old" if connection.last_ok else "no data yet"
     retry = ""
@@ -27,6 +30,10 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
         assert connection.last_ok is not None
         text.append("● live", "bold green")
         text.append(f" · {span(now - connection.last_ok)} ago", "green")
+    elif connection.state is LinkState.BEHIND:
+        assert connection.last_ok is not None
+        text.append("◐ behind", "bold yellow")
+        text.append(f" · {span(now - connection.last_ok)} ago · more pages waiting", "yellow")
     elif connection.state is LinkState.CONNECTING:
         text.append("◌ connecting…", "bold yellow")
     elif connection.state is LinkState.RETRYING:
