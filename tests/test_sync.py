@@ -11,7 +11,9 @@ import pytest
 
 from rr_tui.backends import Conflict, NotAllowed, Rejected, Unauthorized, Unavailable
 from rr_tui.backends.rr_http import MAX_PAGES, RrHttpBackend
+from rr_tui.listing import fetch_view
 from rr_tui.models import IncidentPatch, Role, Severity
+from rr_tui.options import SavedView
 from rr_tui.server.store import Actor
 from rr_tui.sync.connection import LinkState
 from rr_tui.sync.poller import BEHIND_AFTER, Backoff, Poller
@@ -330,3 +332,13 @@ async def test_more_true_with_a_cursor_that_does_not_move_ends_the_poll(
         assert poller.connection.state is LinkState.BEHIND
     finally:
         await client.aclose()
+
+
+async def test_a_report_reads_every_page_although_one_call_is_bounded(
+    demo_server: RunningServer,
+) -> None:
+    view = SavedView("all")
+    everything, _ = await fetch_view(backend(demo_server), view)
+    paged, _ = await fetch_view(backend(demo_server, page_limit=1, max_pages=5), view)
+    assert [i.id for i in paged] == [i.id for i in everything]
+    assert len(paged) > 5

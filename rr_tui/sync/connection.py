@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -31,3 +31,5 @@ class Connection:
     failures: int = 0
     behind: int = 0
     """Polls in a row that ended with pages left unread."""
+    clock_offset: timedelta = timedelta(0)
+    """The backend's clock minus ours (positive: ours is slow), as of the last page."""
