@@ -98,7 +98,6 @@ class RrApp(App[None]):
         super().__init__()
         self.backend = backend
         self.options = options or DashboardOptions()
-        self.clock = clock
         self.store = IncidentStore(alert_at=self.options.alert_rank)
         self.poller = Poller(
             backend,
@@ -107,6 +106,8 @@ class RrApp(App[None]):
             clock=clock,
             backoff=Backoff(rng=rng),
         )
+        self.clock: Callable[[], datetime] = self.poller.now
+        """The backend's time (the local `clock` corrected by `server_time`): SLAs use it."""
         self.directory = ContactDirectory(contacts_cache)
         self.outbox = Outbox(outbox)
         self.triage = TriageService(

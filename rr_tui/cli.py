@@ -23,7 +23,7 @@ from typing import Any
 
 from rr_tui import __version__, listing, locations
 from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
-from rr_tui.config.report import describe
+from rr_tui.config.report import describe, path_problem, problems
 from rr_tui.connect import connect
 
 
@@ -306,9 +306,17 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    for line in describe(load_config(args)):
+    # Before load: reading a FIFO would hang, and a directory must not pass as "no file".
+    problem = path_problem(config_path(getattr(args, "config", None))[0])
+    if problem is not None:
+        print(f"rr-tui: {problem}", file=sys.stderr)
+        return 2
+    loaded = load_config(args)
+    for line in describe(loaded):
         print(line)
-    return 0
+    for line in problems(loaded):
+        print(f"rr-tui: {line}", file=sys.stderr)
+    return 2 if problems(loaded) else 0
 
 
 def _config_path(args: argparse.Namespace) -> int:

@@ -34,6 +34,9 @@ LIST_COLUMNS = COLUMN_KEYS
 
 MASKED = LIST_MASK
 
+FETCH_ROUNDS = 50
+"""Calls of `changes` one report makes at most, each a bounded number of pages."""
+
 
 def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) -> int:
     """Fetch and print the default view's queue to stdout; returns the exit code.
@@ -58,19 +61,32 @@ def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) 
 
 async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
     """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
+    from rr_tui.backends.base import Unavailable
     from rr_tui.sync.store import IncidentStore
 
+    skipped = 0
+    store = IncidentStore()
     try:
         changes = await backend.changes(None)
+        store.apply(changes.items, reset=True)
+        skipped += len(changes.skipped)
+        # The adapter reads a bounded number of pages per call; a report wants them all.
+        for _ in range(FETCH_ROUNDS):
+            if not changes.more:
+                break
+            changes = await backend.changes(changes.cursor)
+            store.apply(changes.items, reset=changes.reset)
+            skipped += len(changes.skipped)
+        else:
+            raise Unavailable(f"{backend.name} keeps saying there is more: the list is incomplete")
         selection = view.filter
         if view.mine:
             me = await backend.me()
             selection = replace(selection, assignee=me.name)
     finally:
         await backend.aclose()
-    store = IncidentStore(selection)
-    store.apply(changes.items, reset=True)
-    return list(store), len(changes.skipped)
+    store.set_filter(selection)
+    return list(store), skipped
 
 
 def write_list(

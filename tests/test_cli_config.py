@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -150,6 +151,8 @@ def test_precedence_on_the_command_line(
         encoding="utf-8",
     )
 
+    monkeypatch.setenv("RR_TUI_TOKEN", "set")  # unset is a problem of its own (exit 2)
+
     def profile_line(*argv: str) -> str:
         code, out, err = run(capsys, "check-config", *argv)
         assert code == 0, err
@@ -180,6 +183,48 @@ def test_an_invalid_config_stops_every_command_before_it_starts(
     assert err == "rr-tui: --profile: profile: 'nope' is not a profile (local)\n"
     code, _, err = run(capsys, "--poll-interval", "0.5")
     assert err == "rr-tui: --poll-interval: poll_interval: 0.5 is below the minimum of 1\n"
+
+
+def _not_a_file(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "home" / "config" / "config.toml"
+    path.parent.mkdir(parents=True)
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "dangling symlink":
+        path.symlink_to(tmp_path / "gone.toml")
+    elif kind == "symlink loop":
+        path.symlink_to(path)
+    else:
+        os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["directory", "dangling symlink", "symlink loop", "fifo"])
+@pytest.mark.parametrize("named", [False, True], ids=["default-path", "--config"])
+def test_check_config_on_a_path_that_is_not_a_file_says_so_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    named: bool,
+) -> None:
+    monkeypatch.setenv("RR_TUI_TOKEN", "a-secret-token-value")
+    path = _not_a_file(tmp_path, kind)
+    code, out, err = run(capsys, "check-config", *(["--config", str(path)] if named else []))
+    assert code == 2
+    assert "ok" not in out.split()
+    assert f"{path}: " in err
+    assert kind.split()[-1] in err  # directory, symlink, loop, fifo
+
+
+def test_check_config_with_the_token_unset_says_so_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "check-config")
+    assert code == 2
+    assert "token from $RR_TUI_TOKEN (NOT SET)" in out
+    assert "ok" not in out.split()
+    assert "no token for profile 'local'" in err
 
 
 def test_the_dashboard_needs_a_token(capsys: pytest.CaptureFixture[str]) -> None:

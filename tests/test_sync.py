@@ -10,13 +10,18 @@ import httpx
 import pytest
 
 from rr_tui.backends import Conflict, NotAllowed, Rejected, Unauthorized, Unavailable
-from rr_tui.backends.rr_http import RrHttpBackend
+from rr_tui.backends.rr_http import MAX_PAGES, RrHttpBackend
+from rr_tui.listing import fetch_view
 from rr_tui.models import IncidentPatch, Role, Severity
+from rr_tui.options import SavedView
 from rr_tui.server.store import Actor
 from rr_tui.sync.connection import LinkState
-from rr_tui.sync.poller import Backoff, Poller
+from rr_tui.sync.poller import BEHIND_AFTER, Backoff, Poller
 from rr_tui.sync.store import IncidentStore
+from rr_tui.widgets.status import connection_text
 from tests.conftest import ANALYST, LEAD, FakeClock, RunningServer
+
+HTML = {"content-type": "text/html"}
 
 Mutate = Callable[[httpx.Request, httpx.Response], httpx.Response]
 
@@ -159,8 +164,24 @@ async def test_records_that_break_the_schema_are_skipped_and_counted(
         (lambda req, res: httpx.Response(200, text="{not json"), "malformed"),
         (lambda req, res: httpx.Response(200, json={"items": "nope"}), "malformed"),
         (lambda req, res: httpx.Response(200, json=[1, 2, 3]), "malformed"),
+        (
+            lambda req, res: httpx.Response(404, text="<h1>nginx</h1>", headers=HTML),
+            "(404, text/html) answered by something else",
+        ),
+        (
+            lambda req, res: httpx.Response(200, content=b'{"items": ' + b"[" * 100_000),
+            "malformed",
+        ),
     ],
-    ids=["500", "503", "invalid-json", "bad-envelope", "not-an-object"],
+    ids=[
+        "500",
+        "503",
+        "invalid-json",
+        "bad-envelope",
+        "not-an-object",
+        "proxy-html-404",
+        "recursion-error-deep-json",
+    ],
 )
 async def test_broken_answers_are_a_failed_poll_not_a_crash(
     demo_server: RunningServer, clock: FakeClock, mutate: Mutate, expected: str
@@ -235,3 +256,89 @@ def test_backoff_grows_capped_with_jitter() -> None:
     assert max(samples[3]) <= 4.0
     assert max(samples[12]) > 20  # reaches the cap region
     assert len(set(samples[12])) > 100  # jittered, not in step
+
+
+class MoreForever(httpx.AsyncBaseTransport):
+    """A server whose every page of incidents says `more: true`; it gives up after `limit`."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+        self.pages = 0
+        self.limit = limit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.real.handle_async_request(request)
+        await response.aread()
+        if not request.url.path.endswith("/incidents"):
+            return response
+        self.pages += 1
+        if self.pages > self.limit:
+            raise httpx.ConnectError("the test stopped an endless paging loop", request=request)
+        body = json.loads(response.content)
+        body["more"] = True
+        return httpx.Response(200, json=body)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_more_true_forever_is_bounded_per_poll_and_shown_as_behind(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    transport = MoreForever()
+    # One incident a page: the demo's 72 need more pages than one poll reads.
+    client = backend(demo_server, transport=transport, page_limit=1)
+    store = IncidentStore()
+    poller = Poller(client, store, clock=clock, interval=2.0)
+    try:
+        first = await poller.poll()
+        assert first.error is None
+        assert transport.pages == MAX_PAGES
+        assert store.total == MAX_PAGES  # what was read is applied
+        assert poller.delay == 2.0  # the rest waits for the next poll, not a tight loop
+        states = [poller.connection.state]
+        for _ in range(BEHIND_AFTER - 1):
+            await poller.poll()
+            states.append(poller.connection.state)
+        assert transport.pages == MAX_PAGES * BEHIND_AFTER
+        assert states == [LinkState.LIVE] * (BEHIND_AFTER - 1) + [LinkState.BEHIND]
+        assert "more" in poller.connection.error
+        shown = connection_text(poller.connection, clock(), "UTC").plain
+        assert shown == "◐ behind · 0s ago · more pages waiting"
+    finally:
+        await client.aclose()
+
+
+async def test_more_true_with_a_cursor_that_does_not_move_ends_the_poll(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    asked: list[str | None] = []
+
+    def stuck(request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        if not request.url.path.endswith("/incidents"):
+            return response
+        asked.append(request.url.params.get("since"))
+        if len(asked) > 50:
+            raise httpx.ConnectError("the test stopped an endless paging loop", request=request)
+        return httpx.Response(200, json={"items": [], "cursor": "stuck", "more": True})
+
+    client = backend(demo_server, transport=FaultyTransport(stuck))
+    poller = Poller(client, IncidentStore(), clock=clock)
+    try:
+        for _ in range(BEHIND_AFTER):
+            assert (await poller.poll()).error is None
+        # The same page again would say the same: one ask per poll once stuck.
+        assert asked == [None, "stuck", "stuck", "stuck"]
+        assert poller.connection.state is LinkState.BEHIND
+    finally:
+        await client.aclose()
+
+
+async def test_a_report_reads_every_page_although_one_call_is_bounded(
+    demo_server: RunningServer,
+) -> None:
+    view = SavedView("all")
+    everything, _ = await fetch_view(backend(demo_server), view)
+    paged, _ = await fetch_view(backend(demo_server, page_limit=1, max_pages=5), view)
+    assert [i.id for i in paged] == [i.id for i in everything]
+    assert len(paged) > 5

@@ -8,7 +8,9 @@ statuses and transport failures to them: `backends.http_errors`.
 Our exception hierarchy:
 
 * BackendError
-  + Unavailable      timeout, refused connection, 5xx, 429, a malformed answer (retry)
+  + Unavailable      timeout, refused connection, 408/425/429/5xx, a malformed answer (retry)
+    - Intercepted    an answer that is not the backend speaking: a proxy's HTML page, an
+                     error body not in the service's error shape (retry, shown in the link)
   + Rejected         the backend understood and said no (an answer: do not retry)
     - Unauthorized   401: the token is missing or not valid
     - NotAllowed     403: this user's role may not do that
@@ -48,6 +50,14 @@ class Unavailable(BackendError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Intercepted(Unavailable):
+    """Something answered that is not the backend: a proxy's or portal's page, a foreign body.
+
+    Its status (a 404, a 403) says nothing about the request, so it is never a
+    refusal: it is retried, and the link says what answered instead.
+    """
 
 
 class Rejected(BackendError):
@@ -92,6 +102,8 @@ class ChangeSet:
     """The backend said nothing changed (e.g. HTTP 304)."""
     skipped: list[str] = field(default_factory=list)
     """Records that broke the schema and were left out, each described in a line."""
+    more: bool = False
+    """Pages were left unread (the adapter's per-poll bound): the next poll goes on from here."""
 
 
 class Backend(Protocol):
@@ -101,7 +113,7 @@ class Backend(Protocol):
     """A short label for the status bar, e.g. `rr 127.0.0.1:8765`."""
 
     async def changes(self, cursor: str | None) -> ChangeSet:
-        """Everything changed since `cursor` (a full snapshot for None), all pages."""
+        """What changed since `cursor` (a full snapshot for None); `more` if pages are left."""
         ...
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:

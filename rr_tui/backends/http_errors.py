@@ -27,13 +27,23 @@ from typing import Any
 
 import httpx
 
-from rr_tui.backends.base import NotAllowed, NotFoundError, Rejected, Unauthorized, Unavailable
+from rr_tui.backends.base import (
+    Intercepted,
+    NotAllowed,
+    NotFoundError,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
 
 RETRY_AFTER_MAX = 3600.0
 """A longer wait asked by a server is cut to this (a bad header must not stop a shift)."""
 
-ErrorOf = Callable[[httpx.Response], tuple[str, str]]
-"""Reads a service's error body as (message, code)."""
+ErrorOf = Callable[[httpx.Response], tuple[str, str] | None]
+"""Reads a service's error body as (message, code); None if it is not the service's shape."""
+
+RETRYABLE = frozenset({408, 425, 429})
+"""4xx statuses that mean "not now" (timeout, too early, rate limit): retried like a 5xx."""
 
 _REJECTIONS: dict[int, type[Rejected]] = {
     401: Unauthorized,
@@ -85,18 +95,41 @@ def check(
             answer's `Retry-After`.
 
     Raises:
-        Unavailable: 429 or 5xx (worth a retry, after `retry_after`).
+        Unavailable: 408, 425, 429 or 5xx (worth a retry, after `retry_after`).
+        Intercepted: another 4xx whose body is not the service's error: not its answer.
         Rejected: any other status of 400 or above, as its kind (see the table above).
     """
     status = response.status_code
     if status < 400:
         return response
-    if status == 429 or status >= 500:
+    if status in RETRYABLE or status >= 500:
         if retry_after is None:
             retry_after = retry_seconds(response.headers.get("retry-after"))
         what = "is rate limiting" if status == 429 else f"failed ({status})"
         raise Unavailable(f"{name} {what}", retry_after=retry_after)
-    raise rejection(status, *error_of(response))
+    said = error_of(response)
+    if said is None:
+        raise intercepted(response, name)
+    raise rejection(status, *said)
+
+
+def intercepted(response: httpx.Response, name: str) -> Intercepted:
+    """An answer that is not the service speaking, described for the status bar."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no type"
+    return Intercepted(
+        f"{name}: ({response.status_code}, {kind[:40]}) answered by something else,"
+        " a proxy or portal? Retrying",
+        retry_after=retry_seconds(response.headers.get("retry-after")),
+    )
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The answer's JSON, or None if it is not JSON (or nested too deep to read)."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        # RecursionError: `[[[[...` 100,000 deep, as a broken proxy can send.
+        return None
 
 
 def rejection(status: int, message: str, code: str) -> Rejected:

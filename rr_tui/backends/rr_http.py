@@ -2,7 +2,16 @@
 
 Everything the server sends is checked before it is believed: a page whose
 envelope is wrong is a failed poll (retried), and a single incident that breaks
-the schema is skipped and reported while the rest of the page applies.
+the schema is skipped and reported while the rest of the page applies. An
+answer that cannot be decoded at all (JSON nested 100,000 deep raises
+`RecursionError` in the parser) is `Unavailable` too, so the poller's failure
+path runs.
+
+Paging is bounded: one poll reads at most `max_pages` pages, and stops early
+at a `more: true` whose cursor did not move (the next page would be the same);
+either way it says `more`, and the next poll goes on from the cursor it
+reached. A server that answers `more: true` forever costs a few pages per poll
+interval, not a tight request loop, and the poller says it is behind.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
 from rr_tui.backends.base import ChangeSet, Conflict, Rejected, Unavailable
-from rr_tui.backends.http_errors import check, send
+from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
 from rr_tui.models import (
     API_PREFIX,
@@ -33,6 +42,9 @@ from rr_tui.models import (
 )
 
 Model = TypeVar("Model", bound=BaseModel)
+
+MAX_PAGES = 20
+"""Pages read in one poll at most; the rest are read by the next poll."""
 
 
 class _ItemList(BaseModel):
@@ -60,6 +72,7 @@ class RrHttpBackend:
         *,
         timeout: float = 10.0,
         page_limit: int = 5_000,
+        max_pages: int = MAX_PAGES,
         transport: httpx.AsyncBaseTransport | None = None,
         name: str | None = None,
     ) -> None:
@@ -68,6 +81,7 @@ class RrHttpBackend:
             base += API_PREFIX
         self.name = name or f"rr {urlsplit(base).netloc}"
         self.page_limit = page_limit
+        self.max_pages = max_pages
         self._client = httpx.AsyncClient(
             base_url=base,
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"rr-tui/{__version__}"},
@@ -89,23 +103,29 @@ class RrHttpBackend:
         response = await send(self._client, self.name, method, path, **kwargs)
         if response.status_code == 409:
             # A stale version: the answer carries the incident as it is now.
-            message, code = self._error_of(response)
-            current = _json(response).get("current") if _is_json(response) else None
+            said = self._error_of(response)
+            if said is None:
+                raise intercepted(response, self.name)
+            body = json_body(response)
+            current = body.get("current") if isinstance(body, dict) else None
             try:
                 incident = Incident.model_validate(current)
             except ValidationError:
-                raise Rejected(message, 409, code) from None
-            raise Conflict(message, incident)
+                raise Rejected(said[0], 409, said[1]) from None
+            raise Conflict(said[0], incident)
         return check(response, self.name, self._error_of)
 
     @staticmethod
-    def _error_of(response: httpx.Response) -> tuple[str, str]:
-        """The rr API's `{"error": {"code", "message"}}` as (message, code)."""
-        try:
-            error = response.json()["error"]
-            return str(error["message"])[:500], str(error["code"])[:100]
-        except (ValueError, KeyError, TypeError):
-            return response.reason_phrase or "refused", "http_" + str(response.status_code)
+    def _error_of(response: httpx.Response) -> tuple[str, str] | None:
+        """The rr API's `{"error": {"code", "message"}}` as (message, code); None if not that."""
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return None
+        message, code = error.get("message"), error.get("code")
+        if not isinstance(message, str) or not isinstance(code, str):
+            return None
+        return message[:500], code[:100]
 
     def _parse(self, model: type[Model], response: httpx.Response) -> Model:
         try:
@@ -116,13 +136,13 @@ class RrHttpBackend:
             ) from None
 
     async def changes(self, cursor: str | None) -> ChangeSet:
-        """All pages of what changed since `cursor`; `not_modified` on a 304."""
+        """What changed since `cursor`, up to `max_pages` pages; `not_modified` on a 304."""
         items: list[Incident] = []
         skipped: list[str] = []
         reset = False
         first = True
         server_time = None
-        while True:
+        for _ in range(self.max_pages):
             params: dict[str, Any] = {"limit": self.page_limit}
             if cursor is not None:
                 params["since"] = cursor
@@ -133,6 +153,7 @@ class RrHttpBackend:
             if response.status_code == 304:
                 return ChangeSet([], cursor, not_modified=True)
             page = self._page(response, items, skipped)
+            stuck = page.more and page.cursor == cursor
             if first:
                 reset = page.reset
             first = False
@@ -142,6 +163,11 @@ class RrHttpBackend:
             self._etag = (cursor, etag) if etag else None
             if not page.more:
                 return ChangeSet(items, cursor, reset, server_time, skipped=skipped)
+            if stuck:
+                # "More" from where we already are: asking again would get the same page.
+                break
+        # Pages left: apply what was read, go on from `cursor` at the next poll.
+        return ChangeSet(items, cursor, reset, server_time, skipped=skipped, more=True)
 
     def _page(
         self, response: httpx.Response, items: list[Incident], skipped: list[str]
@@ -179,7 +205,7 @@ class RrHttpBackend:
         try:
             data = json.loads(response.content.decode("utf-8", errors="replace"))
             return model.model_validate(data)
-        except (ValueError, ValidationError) as error:
+        except (ValueError, ValidationError, RecursionError) as error:
             detail = describe(None, error) if isinstance(error, ValidationError) else "not JSON"
             raise Unavailable(f"{self.name} sent a malformed answer: {detail}") from None
 
@@ -237,14 +263,3 @@ class RrHttpBackend:
             headers={"Idempotency-Key": key},
         )
         return self._parse(EscalationResult, response)
-
-
-def _is_json(response: httpx.Response) -> bool:
-    return "json" in response.headers.get("content-type", "")
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None

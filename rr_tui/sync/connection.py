@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -12,6 +12,8 @@ class LinkState(StrEnum):
 
     CONNECTING = "connecting"
     LIVE = "live"
+    BEHIND = "behind"
+    """Answering, but every poll leaves pages for the next: the data may be incomplete."""
     RETRYING = "retrying"
     OFFLINE = "offline"
 
@@ -27,3 +29,7 @@ class Connection:
     retry_at: datetime | None = None
     error: str = ""
     failures: int = 0
+    behind: int = 0
+    """Polls in a row that ended with pages left unread."""
+    clock_offset: timedelta = timedelta(0)
+    """The backend's clock minus ours (positive: ours is slow), as of the last page."""

@@ -5,6 +5,17 @@ re-arms a one-shot timer with `delay` when it returns, so polls never overlap
 and a slow backend slows the polling instead of piling requests up. On failure
 the delay grows exponentially (capped) with full jitter, so a fleet of
 dashboards does not hammer a recovering backend in step.
+
+Every failed poll changes the link state, and a poll that read only part of
+what there is (the adapter's page bound) is still live, but after
+`BEHIND_AFTER` such polls in a row the link says it is behind: the queue may
+be missing incidents.
+
+Time is the backend's: every page carries `server_time`, and the poller holds
+the offset between it and the local clock. `now()` is the local clock moved by
+that offset; the app hands it to the screen and widgets, so a laptop clock 40
+minutes slow does not show a breached SLA as 26 minutes left. The connection's
+own times (`last_ok`, `retry_at`) are on the same corrected clock.
 """
 
 from __future__ import annotations
@@ -20,6 +31,9 @@ from rr_tui.sync.connection import Connection, LinkState
 from rr_tui.sync.store import IncidentStore, StoreChange
 
 Clock = Callable[[], datetime]
+
+BEHIND_AFTER = 3
+"""Polls in a row that left pages unread before the link says it is behind."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,13 @@ class Poller:
         self.connection = Connection()
         self.skipped_total = 0
         self.polls = 0
+        self.offset = timedelta(0)
+        """The backend's clock minus the local one, from the last page's `server_time`."""
         self._next_delay = 0.0
+
+    def now(self) -> datetime:
+        """The backend's time: the local clock corrected by the last known offset."""
+        return self.clock() + self.offset
 
     @property
     def delay(self) -> float:
@@ -85,8 +105,23 @@ class Poller:
         except BackendError as error:
             self._failed(error)
             return PollResult(error=error)
-        now = self.clock()
-        self.connection = Connection(LinkState.LIVE, last_ok=now)
+        if changes.server_time is not None:
+            # Network latency makes this a little late: seconds, against minutes of drift.
+            self.offset = changes.server_time - self.clock()
+        now = self.now()
+        behind = self.connection.behind + 1 if changes.more else 0
+        if behind >= BEHIND_AFTER:
+            self.connection = Connection(
+                LinkState.BEHIND,
+                last_ok=now,
+                error=f"{self.backend.name} keeps saying there is more: {behind} polls behind",
+                behind=behind,
+                clock_offset=self.offset,
+            )
+        else:
+            self.connection = Connection(
+                LinkState.LIVE, last_ok=now, behind=behind, clock_offset=self.offset
+            )
         self._next_delay = self.interval
         if changes.not_modified:
             return PollResult(change=StoreChange())
@@ -107,7 +142,7 @@ class Poller:
         self._failed_with(error.message, retry_after)
 
     def _failed_with(self, message: str, retry_after: float | None) -> None:
-        now = self.clock()
+        now = self.now()
         before = self.connection
         failures = before.failures + 1
         delay = self.backoff.delay(failures)

@@ -15,9 +15,23 @@ from rr_tui.present.format import SEVERITY_STYLE, clock, severity_label, span
 from rr_tui.sanitize import clean
 from rr_tui.sync.connection import Connection, LinkState
 
+SKEW_SHOWN = timedelta(minutes=2)
+"""A clock offset from the backend at least this large is shown (it is corrected anyway)."""
+
+
+def skew_text(offset: timedelta) -> Text | None:
+    """`⚠ clock 40m slow` (or fast) when this machine's clock is far off the backend's."""
+    if abs(offset) < SKEW_SHOWN:
+        return None
+    word = "slow" if offset > timedelta(0) else "fast"
+    return Text(f"⚠ clock {span(abs(offset))} {word}", "bold yellow")
+
 
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
-    """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`."""
+    """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`.
+
+    `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread.
+    """
     text = Text()
     age = f"data {span(now - connection.last_ok)} old" if connection.last_ok else "no data yet"
     retry = ""
@@ -27,6 +41,10 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
         assert connection.last_ok is not None
         text.append("● live", "bold green")
         text.append(f" · {span(now - connection.last_ok)} ago", "green")
+    elif connection.state is LinkState.BEHIND:
+        assert connection.last_ok is not None
+        text.append("◐ behind", "bold yellow")
+        text.append(f" · {span(now - connection.last_ok)} ago · more pages waiting", "yellow")
     elif connection.state is LinkState.CONNECTING:
         text.append("◌ connecting…", "bold yellow")
     elif connection.state is LinkState.RETRYING:
@@ -85,6 +103,9 @@ class StatusBar(Widget):
             parts.append((3 if position == 0 else 6, Text(clock(status.now, name))))
         parts.append((5, Text(clock(status.now, "UTC"))))
         parts.append((0, connection_text(status.connection, status.now, zone)))
+        skew = skew_text(status.connection.clock_offset)
+        if skew is not None:
+            parts.append((1, skew))
         parts.append((1, self._counts(status)))
         if status.waiting:
             parts.append((0, Text(f"↻ {status.waiting} waiting", "bold yellow")))

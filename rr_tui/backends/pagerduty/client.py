@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
 from rr_tui.backends.base import Unavailable
-from rr_tui.backends.http_errors import check, retry_seconds, send
+from rr_tui.backends.http_errors import check, json_body, retry_seconds, send
 from rr_tui.backends.records import describe
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -138,15 +138,16 @@ class PdClient:
         return check(response, self.name, self._error_of, retry_after=retry_after)
 
     @staticmethod
-    def _error_of(response: httpx.Response) -> tuple[str, str]:
-        """PagerDuty's `{"error": {"code", "message", "errors"}}` as (message, code)."""
+    def _error_of(response: httpx.Response) -> tuple[str, str] | None:
+        """PagerDuty's `{"error": {"code", "message", "errors"}}` as (message, code).
+
+        None when the body is not that shape: a proxy's page is not PagerDuty refusing.
+        """
         fallback = response.reason_phrase or "refused", f"http_{response.status_code}"
-        try:
-            error = response.json()["error"]
-        except (ValueError, KeyError, TypeError):
-            return fallback
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
-            return fallback
+            return None
         message = str(error.get("message") or fallback[0])
         details = error.get("errors")
         if isinstance(details, list) and details:
@@ -156,10 +157,9 @@ class PdClient:
 
     def json_object(self, response: httpx.Response) -> dict[str, Any]:
         """The answer's JSON object, or `Unavailable` if it is not one."""
-        try:
-            body = response.json()
-        except ValueError:
-            raise Unavailable(f"{self.name} sent a malformed answer: not JSON") from None
+        body = json_body(response)
+        if body is None:
+            raise Unavailable(f"{self.name} sent a malformed answer: not JSON")
         if not isinstance(body, dict):
             raise Unavailable(f"{self.name} sent a malformed answer: not an object")
         return body
