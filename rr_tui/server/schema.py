@@ -33,9 +33,11 @@ SqliteSync = Literal["full", "normal"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC datetime stored as fixed-width ISO 8601 text.
+    """An aware UTC datetime stored as fixed-width ISO 8601 text, for every year 1..9999.
 
     Fixed width keeps the text order equal to the time order on every database.
+    `isoformat` pads the year to four digits; `strftime("%Y")` does not on glibc
+    (year 1 became `1-01-01...`, which no read could parse), so it is not used.
     """
 
     impl = String(27)
@@ -46,14 +48,23 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime reached the database")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(timespec="microseconds") + "Z"
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         # fromisoformat (C, reads the Z) is ~30x faster than strptime, which
         # matters when a full list decodes 40,000 timestamps.
-        return datetime.fromisoformat(value)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            # Written before the fix with an unpadded year: read it, so a store
+            # poisoned then serves its lists again.
+            year, dash, rest = str(value).partition("-")
+            if not (dash and year.isdigit() and len(year) < 4):
+                raise
+            return datetime.fromisoformat(f"{int(year):04d}-{rest}")
 
 
 metadata = MetaData()
