@@ -88,7 +88,9 @@ meta = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
-"""`epoch`: a random id made with the database, so cursors from another database are detected."""
+"""`epoch`: a random id made with the database, so cursors from another database are detected;
+`seeded`: when the demo data set was loaded (inserted in the seeding transaction, so two
+servers started at once seed once)."""
 
 incidents = Table(
     "incidents",
@@ -181,9 +183,11 @@ def _tune_sqlite(engine: Engine, sqlite_sync: SqliteSync) -> None:
         # writers queue on the lock instead of failing mid-transaction.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: switching a new file to WAL takes a lock that
+        # a second server opening it at the same moment must wait for.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={sqlite_sync.upper()}")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
