@@ -28,7 +28,11 @@ def utcnow() -> datetime:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 is in year 0 in UTC: no datetime (and no store) holds it.
+        raise ValueError("this time is outside the years 1..9999 once in UTC") from None
 
 
 def _not_a_number(value: object) -> object:
@@ -40,6 +44,27 @@ def _not_a_number(value: object) -> object:
 
 UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_to_utc)]
 """A timezone-aware datetime, normalised to UTC. Naive datetimes and numbers are rejected."""
+
+TIME_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+"""The earliest time a client may send (`due_at`): Go's unset time (year 1) is a bug, not a date."""
+TIME_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+"""The first time past what a client may send: a deadline in 2100 is no deadline."""
+
+
+def _in_window(value: datetime) -> datetime:
+    if not TIME_MIN <= value < TIME_MAX:
+        raise ValueError(
+            f"give a time from {TIME_MIN:%Y-%m-%d} to before {TIME_MAX:%Y-%m-%d} UTC"
+            " (an unset time such as 0001-01-01 is not a deadline)"
+        )
+    return value
+
+
+ClientDatetime = Annotated[UtcDatetime, AfterValidator(_in_window)]
+"""A time a client sends: a `UtcDatetime` from 2000-01-01 to before 2100-01-01 UTC.
+
+Times the server records itself (and times from other backends) are `UtcDatetime`:
+the store holds every year 1..9999, this window only keeps client bugs out."""
 
 IncidentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
 """An incident id: `RR-2041` on the reference server, other shapes on other backends."""

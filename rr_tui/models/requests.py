@@ -14,6 +14,7 @@ from rr_tui.models.base import _Request
 from rr_tui.models.fields import (
     TEXT_MAX,
     Category,
+    ClientDatetime,
     ContactId,
     Link,
     NoteText,
@@ -23,7 +24,6 @@ from rr_tui.models.fields import (
     Tag,
     Title,
     UserName,
-    UtcDatetime,
 )
 from rr_tui.models.vocabulary import Severity, Source, Status
 
@@ -41,8 +41,8 @@ class IncidentCreate(_Request):
     source: Source
     sensitive: StrictBool = False
     assignee: UserName | None = None
-    due_at: UtcDatetime | None = None
-    """Overrides the server's SLA target for the severity."""
+    due_at: ClientDatetime | None = None
+    """Overrides the server's SLA target for the severity (2000..2099 UTC)."""
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     links: list[Link] = Field(default_factory=list, max_length=20)
 

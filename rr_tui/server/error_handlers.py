@@ -3,7 +3,9 @@
 Store refusals (`errors.ApiError`), FastAPI's validation errors, Starlette's
 HTTP errors (404 for an unknown path, 405, the body limit's 413) and crashes
 all answer with the same shape and a stable `code`, so a client handles one
-format. A 401 always says how to authenticate (`WWW-Authenticate`).
+format. A 401 always says how to authenticate (`WWW-Authenticate`). A 422's
+details are bounded in number and in size, whatever the request held, so a
+hostile body cannot make the answer (and the work on the event loop) large.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from starlette.types import Scope
 from rr_tui.server.errors import ApiError
 
 log = logging.getLogger(__name__)
+
+MAX_DETAILS = 20
+"""Most validation errors listed in one 422's `details`."""
+_PART_MAX = 60
+"""Longest part of a detail's `loc` (an unknown key may be 50,000 characters)."""
+_MSG_MAX = 300
+"""Longest `msg` of a detail."""
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -55,11 +64,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = error.errors()
         details = [
-            {"loc": [str(part) for part in item["loc"]], "msg": item["msg"]}
-            for item in error.errors()
+            {
+                "loc": [_clip(str(part), _PART_MAX) for part in item["loc"]][:8],
+                "msg": _clip(str(item["msg"]), _MSG_MAX),
+            }
+            for item in errors[:MAX_DETAILS]
         ]
         message = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:3])
+        if len(errors) > 3:
+            message += f" (and {len(errors) - 3} more)"
         return error_response(422, "invalid", message or "invalid request", details=details)
 
     @app.exception_handler(HTTPException)
@@ -79,6 +94,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def crashed(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal", "the server failed to handle this request")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})

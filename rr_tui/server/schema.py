@@ -33,9 +33,11 @@ SqliteSync = Literal["full", "normal"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC datetime stored as fixed-width ISO 8601 text.
+    """An aware UTC datetime stored as fixed-width ISO 8601 text, for every year 1..9999.
 
     Fixed width keeps the text order equal to the time order on every database.
+    `isoformat` pads the year to four digits; `strftime("%Y")` does not on glibc
+    (year 1 became `1-01-01...`, which no read could parse), so it is not used.
     """
 
     impl = String(27)
@@ -46,14 +48,23 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime reached the database")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(timespec="microseconds") + "Z"
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         # fromisoformat (C, reads the Z) is ~30x faster than strptime, which
         # matters when a full list decodes 40,000 timestamps.
-        return datetime.fromisoformat(value)
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            # Written before the fix with an unpadded year: read it, so a store
+            # poisoned then serves its lists again.
+            year, dash, rest = str(value).partition("-")
+            if not (dash and year.isdigit() and len(year) < 4):
+                raise
+            return datetime.fromisoformat(f"{int(year):04d}-{rest}")
 
 
 metadata = MetaData()
@@ -77,7 +88,9 @@ meta = Table(
     Column("key", String(40), primary_key=True),
     Column("value", Text, nullable=False),
 )
-"""`epoch`: a random id made with the database, so cursors from another database are detected."""
+"""`epoch`: a random id made with the database, so cursors from another database are detected;
+`seeded`: when the demo data set was loaded (inserted in the seeding transaction, so two
+servers started at once seed once)."""
 
 incidents = Table(
     "incidents",
@@ -170,9 +183,11 @@ def _tune_sqlite(engine: Engine, sqlite_sync: SqliteSync) -> None:
         # writers queue on the lock instead of failing mid-transaction.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: switching a new file to WAL takes a lock that
+        # a second server opening it at the same moment must wait for.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={sqlite_sync.upper()}")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

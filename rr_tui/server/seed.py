@@ -1,7 +1,12 @@
 """Fill a store with the demo data set, or with many incidents for benchmarks.
 
 Seeding writes through `Tx` like every other change, with back-dated times, so
-seeded incidents carry the same timeline a real one would.
+seeded incidents carry the same timeline a real one would. The demo set is loaded
+once per database: the check and a `seeded` marker row go in the same write
+transaction as the data, so of two servers started at once on an empty database
+one seeds and the other finds the marker (SQLite queues them on the write lock;
+on PostgreSQL the second insert of the marker's key waits, then fails, and that
+server seeds nothing).
 """
 
 from __future__ import annotations
@@ -10,27 +15,48 @@ import random
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
 from rr_tui.models import EscalationCreate, IncidentPatch, Status
-from rr_tui.server import seed_data
+from rr_tui.server import schema, seed_data
 from rr_tui.server.simulator import SIMULATOR
 from rr_tui.server.store import Actor, Store
+
+SEEDED = "seeded"
+"""The `meta` key that says the demo data set was loaded."""
 
 
 def seed_demo(store: Store, rng: random.Random | None = None) -> int:
     """Load the demo directory and incidents if the store has none; returns incidents added."""
-    rng = rng or random.Random(2041)
-    contacts, _ = store.contacts()
-    if not contacts:
-        store.replace_contacts(seed_data.demo_contacts())
-    if store.count(open_only=False):
-        return 0
+    try:
+        added = _seed_once(store, rng or random.Random(2041))
+    except IntegrityError:
+        return 0  # another server inserted the marker first (PostgreSQL): it seeds
+    finally:
+        store.forget_contacts()
+    return added
+
+
+def _seed_once(store: Store, rng: random.Random) -> int:
     seeds = sorted(
         (_within_sla(seed, store, rng) for seed in seed_data.demo_incidents(rng)),
         key=lambda s: s.created_ago,
         reverse=True,
     )
-    now = store.clock()
     with store.write() as tx:
+        conn = tx.conn
+        if conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == SEEDED)):
+            return 0
+        conn.execute(insert(schema.meta).values(key=SEEDED, value=tx.now.isoformat()))
+        if not conn.scalar(select(func.count()).select_from(schema.contacts)):
+            conn.execute(
+                insert(schema.contacts),
+                [{"id": c.id, "doc": c.model_dump(mode="json")} for c in seed_data.demo_contacts()],
+            )
+        if conn.scalar(select(func.count()).select_from(schema.incidents)):
+            return 0  # data from before the marker (or from users): leave it
+        now = tx.now
         for seed in seeds:
             opened = now - seed.created_ago
             incident = tx.create(seed.create, SIMULATOR, created_at=opened)

@@ -77,7 +77,6 @@ class Store:
         # SQLite serialises writers anyway; queueing them here first keeps the
         # threadpool from spinning on the database lock.
         self._write_lock = threading.Lock()
-        schema.metadata.create_all(engine)
         self.epoch = self._init_counters()
         self._contacts: list[Contact] | None = None
         self._contacts_etag = ""
@@ -93,6 +92,10 @@ class Store:
 
     def _init_counters(self) -> str:
         with self._writing() as conn:
+            # Under the write lock (BEGIN IMMEDIATE on SQLite): two servers opening
+            # one new database at once otherwise both try CREATE TABLE, and one
+            # fails at once with "database is locked" (its read lock cannot upgrade).
+            schema.metadata.create_all(conn)
             epoch = conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == "epoch"))
             if epoch is None:
                 epoch = secrets.token_hex(6)
@@ -206,6 +209,10 @@ class Store:
                     [{"id": c.id, "doc": c.model_dump(mode="json")} for c in contacts],
                 )
         self._set_contacts(list(contacts))
+
+    def forget_contacts(self) -> None:
+        """Drop the cached directory: it was written through a `Tx` (seeding)."""
+        self._contacts = None
 
     def _set_contacts(self, contacts: list[Contact]) -> None:
         digest = hashlib.sha256()

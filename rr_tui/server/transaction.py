@@ -4,8 +4,11 @@ Every write goes through `Store.write()`, which yields a `Tx`: one database
 transaction in which a change, its timeline events, its change number and the
 idempotency record that lets a retry replay it all commit together or not at
 all. The API and the simulator use the same `Tx` methods, so the simulator's
-traffic exercises exactly the code clients do. The rules of a change (who may
-lower severity or reassign, which timeline events it writes) live here, once.
+traffic exercises exactly the code clients do. The rules of a change (the role
+matrix in README's "Who may do what", which timeline events it writes) live
+here, once. The matrix in one line: an analyst may make anything more urgent
+and work what is free or their own; making something less urgent (a lower
+severity, a later deadline) or deciding for someone else's incident is a lead's.
 """
 
 from __future__ import annotations
@@ -151,8 +154,24 @@ class Tx:
     def create(
         self, body: IncidentCreate, actor: Actor, *, created_at: datetime | None = None
     ) -> Incident:
-        """Open a new incident (`RR-<n>`) with its `created` event."""
+        """Open a new incident (`RR-<n>`) with its `created` event.
+
+        An analyst may leave it free or assign it to themselves, and may set a
+        deadline sooner than the SLA but not a later one.
+        """
         when = created_at or self.now
+        sla_due = when + self.sla[body.severity]
+        if actor.role is not Role.LEAD:
+            if body.assignee not in (None, actor.name):
+                raise Forbidden(
+                    f"only a lead may open an incident assigned to {body.assignee}; "
+                    "leave it free or assign it to yourself"
+                )
+            if body.due_at is not None and body.due_at > sla_due:
+                raise Forbidden(
+                    f"only a lead may set a deadline later than the {body.severity} SLA "
+                    f"({sla_due:%Y-%m-%d %H:%M} UTC)"
+                )
         incident = Incident(
             id=f"RR-{self._next('incident_no')}",
             title=body.title,
@@ -167,7 +186,7 @@ class Tx:
             sensitive=body.sensitive,
             created_at=when,
             updated_at=when,
-            due_at=body.due_at or when + self.sla[body.severity],
+            due_at=body.due_at or sla_due,
             version=1,
             tags=body.tags,
             links=body.links,
@@ -212,9 +231,11 @@ class Tx:
         changes: dict[str, Any] = {}
         events: list[tuple[EventKind, str, dict[str, Any]]] = []
         reason = body.reason
+        lead = actor.role is Role.LEAD
+        mine_or_free = current.assignee in (None, actor.name)
 
         if body.severity is not None and body.severity is not current.severity:
-            if body.severity.rank > current.severity.rank and actor.role is not Role.LEAD:
+            if body.severity.rank > current.severity.rank and not lead:
                 raise Forbidden(
                     f"only a lead may lower {current.id} from {current.severity} "
                     f"to {body.severity}; an analyst may only raise severity"
@@ -229,6 +250,11 @@ class Tx:
             events.append((EventKind.SEVERITY_CHANGED, reason, data))
 
         if body.status is not None and body.status is not current.status:
+            if not lead and not mine_or_free:
+                raise Forbidden(
+                    f"{current.id} is assigned to {current.assignee}; only they or a lead "
+                    f"may set it {body.status}"
+                )
             kind = _status_kind(current.status, body.status)
             changes["status"] = body.status
             if body.status is Status.RESOLVED:
@@ -241,11 +267,16 @@ class Tx:
             events.append((kind, reason, data))
 
         if body.sets_assignee and body.assignee != current.assignee:
-            mine_or_free = current.assignee in (None, actor.name)
-            if actor.role is not Role.LEAD and not mine_or_free:
+            if not lead and not mine_or_free:
                 raise Forbidden(
                     f"{current.id} is assigned to {current.assignee}; "
                     "only a lead may reassign someone else's incident"
+                )
+            if not lead and current.assignee is None and body.assignee != actor.name:
+                # Nobody but a lead could undo it: another analyst may not touch it then.
+                raise Forbidden(
+                    f"{current.id} is free: take it yourself, or ask a lead to assign it "
+                    f"to {body.assignee}"
                 )
             changes["assignee"] = body.assignee
             data = {"from": current.assignee, "to": body.assignee, "reason": reason}

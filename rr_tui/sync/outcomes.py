@@ -151,18 +151,22 @@ def optimistic(incident: Incident, action: Action) -> dict[str, Any]:
 
 
 def refusal(action: Action, incident: Incident, me: Me | None) -> str | None:
-    """Why this user may not make this change (the reference backend's rules), or None."""
+    """Why this user may not make this change (the reference backend's role matrix), or None."""
     if me is None or me.role is Role.LEAD or action.kind is not ActionKind.PATCH:
         return None
     patch = action.patch
+    mine_or_free = incident.assignee in (None, me.name)
     if patch.severity is not None and patch.severity.rank > incident.severity.rank:
         return f"only a lead may lower severity ({incident.severity} → {patch.severity})"
-    if (
-        patch.sets_assignee
-        and patch.assignee != incident.assignee
-        and incident.assignee not in (None, me.name)
-    ):
-        return f"{incident.id} is assigned to {incident.assignee}; only a lead may reassign it"
+    if patch.status is not None and patch.status is not incident.status and not mine_or_free:
+        return (
+            f"{incident.id} is assigned to {incident.assignee}; only they or a lead may change it"
+        )
+    if patch.sets_assignee and patch.assignee != incident.assignee:
+        if not mine_or_free:
+            return f"{incident.id} is assigned to {incident.assignee}; only a lead may reassign it"
+        if incident.assignee is None and patch.assignee != me.name:
+            return f"{incident.id} is free: take it yourself, or ask a lead to assign it"
     return None
 
 
