@@ -79,7 +79,7 @@ async def test_saved_views_switch_by_key_and_show_their_name(
         everything = shown_ids(app)
         assert app.dashboard.view is not None
         assert app.dashboard.view.name == "open"
-        assert "RR · test · view open" in screen_text(app)
+        assert "RR · test   view open" in screen_text(app)
 
         await pilot.press("Z")
         await settle(app, pilot)

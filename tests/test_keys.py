@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rr_tui.models import IncidentCreate, Role, Severity, Status
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
 from rr_tui.server.store import Actor
@@ -129,3 +131,17 @@ async def test_stakeholder_times_tick_with_the_shift_clock(
         assert "14:35 SGT" in text
         side = "\n".join(line.split("▏", 1)[-1] for line in text.splitlines())
         assert "14:32" not in side
+
+
+async def test_the_view_name_stays_on_screen_at_80_columns(
+    dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """At 80x24 the bar dropped the view's name: an empty `mine` view looked like no work."""
+    from rr_tui.config import load
+
+    (tmp_path / "config.toml").write_text('default_view = "mine"\n')
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(size=(80, 24), options=options) as d:
+        await d.until(lambda: d.app.dashboard.view is not None)
+        await d.settle()
+        assert "view mine" in d.text().splitlines()[0]

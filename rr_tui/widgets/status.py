@@ -96,9 +96,11 @@ class StatusBar(Widget):
         if status is None:
             return Text()
         zone = status.zones[0] if status.zones else "UTC"
-        title = status.title + (f" · view {status.view}" if status.view else "")
         # (priority, text): lower priority numbers survive a narrow terminal.
-        parts: list[tuple[int, Text]] = [(2, Text(clean(title, 60), "bold"))]
+        parts: list[tuple[int, Text]] = [(2, Text(clean(status.title, 40), "bold"))]
+        if status.view:
+            # Always shown: an empty `mine` view must not look like an empty queue.
+            parts.append((0, Text(f"view {clean(status.view, 20)}", "bold")))
         for position, name in enumerate(status.zones):
             parts.append((3 if position == 0 else 6, Text(clock(status.now, name))))
         parts.append((5, Text(clock(status.now, "UTC"))))
