@@ -44,7 +44,7 @@ from rr_tui.models import (
 )
 from rr_tui.server.auth import User, Users
 from rr_tui.server.errors import ApiError, PreconditionRequired, Unauthorized
-from rr_tui.server.store import Cursor, Store, Tx, fingerprint
+from rr_tui.server.store import IDEMPOTENCY_TTL, Cursor, Store, Tx, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,8 @@ def _routes(store: Store) -> APIRouter:
     @router.get("/me", response_model=Me, responses=_ERRORS, tags=["meta"])
     async def me(user: CurrentUser) -> Me:
         """Who this token belongs to and their role."""
-        return Me(name=user.name, role=user.role)
+        ttl = int(IDEMPOTENCY_TTL.total_seconds())
+        return Me(name=user.name, role=user.role, instance=store.epoch, key_retention=ttl)
 
     @router.get(
         "/incidents",

@@ -3,15 +3,20 @@
 `send` turns the backend's answer into one of four outcomes (see
 `sync/outcomes.py`): applied, refused (with the reason in words), stale
 (someone else changed the incident) or retry (the backend could not answer).
-`drain` sends what the outbox holds, in order, through a `TriageService`.
+`Drainer` sends what the outbox holds, in order, through a `TriageService`,
+after asking the backend who we are (so nothing goes to another instance or
+user than it was made for) and taking the outbox's sender lock (so two
+dashboards on one HOME send each action once).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from rr_tui.backends.base import (
     Backend,
+    BackendError,
     Conflict,
     NotAllowed,
     NotFoundError,
@@ -20,7 +25,7 @@ from rr_tui.backends.base import (
     Unavailable,
 )
 from rr_tui.sync.outbox import Action, ActionKind
-from rr_tui.sync.outcomes import Applied, Outcome, Refused, Retry, Stale, TriageEvent
+from rr_tui.sync.outcomes import Applied, Outcome, Refused, Retry, Stale, Submitted, TriageEvent
 from rr_tui.sync.poller import Backoff
 from rr_tui.sync.triage import TriageService
 
@@ -60,6 +65,13 @@ def in_words(error: Rejected) -> str:
     return f"refused ({error.code}): {error.message}"
 
 
+OTHER_SENDER_RETRY = 5.0
+"""Seconds between looks at the outbox while another dashboard sends our actions."""
+
+OUTBOX_FAULT_RETRY = 30.0
+"""Seconds before sending again after the outbox could not record an answer (disk full)."""
+
+
 class Drainer:
     """Sends what the outbox holds, oldest first, one at a time, until it is empty or no answer.
 
@@ -82,15 +94,36 @@ class Drainer:
             return None
         self.running = True
         try:
-            while (action := self.triage.next_waiting()) is not None:
-                outcome = await send(self.backend, action)
-                if isinstance(outcome, Retry):
-                    self.triage.attempted(action, outcome.error)
-                    self.failures += 1
-                    return max(self.backoff.delay(self.failures), outcome.retry_after or 0)
-                self.failures = 0
-                for event in self.triage.settle(action, outcome):
-                    report(event)
-            return None
+            return await self._drain(report)
+        except sqlite3.Error as error:
+            # The answer could not be recorded: the action stays waiting and is sent
+            # again later with the same key, which the backend answers without repeating.
+            note = f"The outbox cannot be written ({error}); sending paused, nothing lost."
+            report(Submitted(note=note))
+            return OUTBOX_FAULT_RETRY
         finally:
             self.running = False
+
+    async def _drain(self, report: Callable[[TriageEvent], None]) -> float | None:
+        try:
+            me = await self.backend.me()
+        except BackendError as error:
+            self.failures += 1
+            return max(self.backoff.delay(self.failures), getattr(error, "retry_after", 0) or 0)
+        held = self.triage.identify(me)
+        if held is not None:
+            report(held)
+        if not self.triage.outbox.claim(self.triage.origin):
+            # Another dashboard sends; look again (it may quit) while anything waits.
+            report(self.triage.reconcile())
+            return OTHER_SENDER_RETRY if self.triage.outbox.count_waiting() else None
+        while (action := self.triage.next_waiting()) is not None:
+            outcome = await send(self.backend, action)
+            if isinstance(outcome, Retry):
+                self.triage.attempted(action, outcome.error)
+                self.failures += 1
+                return max(self.backoff.delay(self.failures), outcome.retry_after or 0)
+            self.failures = 0
+            for event in self.triage.settle(action, outcome):
+                report(event)
+        return None
