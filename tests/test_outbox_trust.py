@@ -324,3 +324,14 @@ def test_a_single_action_after_a_bulk_goes_before_the_rest_of_the_bulk(tmp_path:
     outbox.finish(bulk[0].id, ActionState.DONE)
     assert outbox.next_waiting("").id == same.id  # type: ignore[union-attr]
     outbox.close()
+
+
+def test_while_one_change_to_an_incident_is_on_its_way_the_next_one_waits(tmp_path: Path) -> None:
+    """Several sends in flight, never two on one incident (the user's order on each)."""
+    outbox = Outbox(tmp_path / "outbox.db")
+    first, second, other = outbox.add(note("RR-1", "a"), note("RR-1", "b"), note("RR-2", "c"))
+    assert outbox.next_waiting("", skip=[first.id]) == other
+    assert outbox.next_waiting("", skip=[first.id, other.id]) is None
+    outbox.finish(first.id, ActionState.DONE)
+    assert outbox.next_waiting("", skip=[other.id]) == second
+    outbox.close()

@@ -27,7 +27,7 @@ import sqlite3
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -131,7 +131,7 @@ class TriageService:
     @property
     def waiting(self) -> int:
         """How many actions wait for the backend."""
-        return sum(self._pending.values())
+        return len(self._mine)
 
     @property
     def conflicts(self) -> tuple[ActionConflict, ...]:
@@ -159,9 +159,9 @@ class TriageService:
         """Names seen in timelines, for assignee completion."""
         self._names.update(name for name in names if name)
 
-    def next_waiting(self) -> Action | None:
-        """The next action to send as this origin (see `Outbox.next_waiting`)."""
-        return self.outbox.next_waiting(self.origin)
+    def next_waiting(self, skip: Collection[str] = ()) -> Action | None:
+        """The next action to send as this origin, but those in `skip` (being sent)."""
+        return self.outbox.next_waiting(self.origin, skip)
 
     # --- from the keyboard -----------------------------------------------------------
 
