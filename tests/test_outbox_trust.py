@@ -335,3 +335,25 @@ def test_while_one_change_to_an_incident_is_on_its_way_the_next_one_waits(tmp_pa
     outbox.finish(first.id, ActionState.DONE)
     assert outbox.next_waiting("", skip=[other.id]) == second
     outbox.close()
+
+
+def test_a_full_disk_when_the_user_drops_or_undoes_is_told_not_raised(
+    side: Side, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neighbour of item 12: `decide` and `undo` write the outbox from a key press."""
+    held = side.store.row(0)
+    patch = IncidentPatch(severity=held.severity, reason="again")
+    side.triage.submit([patch_action(held, patch, "severity")])
+    stored = side.triage.next_waiting()
+    assert stored is not None
+    side.triage.settle(stored, Stale(held.model_copy(update={"assignee": "oth.er"})))
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(side.outbox, "finish", full)
+    result = side.triage.decide(stored.id, reapply=False)
+    assert "disk is full" in result.refused[0][1]
+    assert len(side.triage.conflicts) == 1  # still offered: nothing was recorded
+    side.triage.submit([patch_action(held, patch, "severity")])
+    assert "disk is full" in str(side.triage.undo())

@@ -23,6 +23,7 @@ plain value (`Submitted`, `Confirmed`, `RolledBack`, `ConflictFound`,
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 import uuid
@@ -259,7 +260,10 @@ class TriageService:
         action, before = undo.action, undo.before
         current = self.outbox.get(action.id)
         if current is not None and current.state is ActionState.WAITING:
-            self.outbox.finish(action.id, ActionState.DROPPED, "undone before it was sent")
+            try:
+                self.outbox.finish(action.id, ActionState.DROPPED, "undone before it was sent")
+            except sqlite3.Error as error:
+                return f"Not undone: the outbox cannot be written ({error}); it will be sent."
             change = self._answered(action, rolled_back=True)
             return Submitted(change=change, note=f"Undone before sending: {action.label}")
         incident = self.store.get(action.incident_id)
@@ -282,7 +286,11 @@ class TriageService:
         if action is None:
             return Submitted()
         if not reapply:
-            self.outbox.finish(action.id, ActionState.DROPPED, "dropped by the user")
+            try:
+                self.outbox.finish(action.id, ActionState.DROPPED, "dropped by the user")
+            except sqlite3.Error as error:
+                # Not recorded, so still offered (here and after a restart).
+                return Submitted(refused=((action.incident_id, f"not dropped ({error})"),))
             self._forget_conflict(action_id)
             return Submitted(note=f"Dropped: {action.label} on {action.incident_id}")
         held = self.store.confirmed(action.incident_id)
@@ -299,7 +307,10 @@ class TriageService:
         )
         result = self.submit([again])
         if result.sent:
-            self.outbox.finish(action.id, ActionState.DROPPED, f"re-applied as {again.id}")
+            # Should this not be recorded (disk full), the old one is offered again after
+            # a restart: the user sees it there, rather than it going twice unasked.
+            with contextlib.suppress(sqlite3.Error):
+                self.outbox.finish(action.id, ActionState.DROPPED, f"re-applied as {again.id}")
             self._forget_conflict(action_id)
         return result
 
