@@ -24,16 +24,14 @@ import logging
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from rr_tui.locations import private_dir, private_file
-from rr_tui.models import EscalationCreate, IncidentPatch
+from rr_tui.sync.action_record import Action, ActionKind, ActionState, action_from_row
 from rr_tui.sync.outbox_file import (
     OutboxUnusable,
     SenderLock,
@@ -41,65 +39,12 @@ from rr_tui.sync.outbox_file import (
     readable_rows,
 )
 
+__all__ = ["Action", "ActionKind", "ActionState", "Outbox"]
+
 log = logging.getLogger(__name__)
 
 FINISHED_RETENTION = timedelta(days=30)
 """How long an answered action (done, refused, dropped) is kept, for the log's sake."""
-
-
-class ActionKind(StrEnum):
-    """What an action does on the backend."""
-
-    PATCH = "patch"
-    NOTE = "note"
-    ESCALATE = "escalate"
-
-
-class ActionState(StrEnum):
-    """Where an action is in its life."""
-
-    WAITING = "waiting"
-    """Not yet answered: sent again until the backend confirms or refuses."""
-    DONE = "done"
-    REJECTED = "rejected"
-    CONFLICT = "conflict"
-    """The incident changed under it; the user decides to re-apply or drop."""
-    DROPPED = "dropped"
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change the user made, as it is kept until the backend has answered."""
-
-    kind: ActionKind
-    incident_id: str
-    payload: dict[str, Any]
-    """The body: an IncidentPatch, `{"text"}` or an EscalationCreate, as JSON."""
-    base_version: int | None = None
-    """For a patch: the version the user saw (sent as If-Match)."""
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    batch: str | None = None
-    """Actions made together (bulk) share a batch, to report them together."""
-    label: str = ""
-    """What the user did, in words, for toasts and the conflict dialog."""
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    state: ActionState = ActionState.WAITING
-    attempts: int = 0
-    error: str = ""
-    seq: int = 0
-    """Position in the outbox (set when stored)."""
-    origin: str = ""
-    """Who it was made for: `instance/user` (empty: made before the backend said)."""
-
-    @property
-    def patch(self) -> IncidentPatch:
-        """The body of a PATCH action."""
-        return IncidentPatch.model_validate(self.payload)
-
-    @property
-    def escalation(self) -> EscalationCreate:
-        """The body of an ESCALATE action."""
-        return EscalationCreate.model_validate(self.payload)
 
 
 _SCHEMA = """
@@ -208,7 +153,7 @@ class Outbox:
         except (OSError, sqlite3.Error) as again:
             raise OutboxUnusable(f"the outbox {path} is damaged ({error}): {again}") from again
         self._db = db
-        kept = [action for action in map(_action, rows) if action is not None]
+        kept = [action for action in map(action_from_row, rows) if action is not None]
         self.add(*(replace(action, seq=0) for action in kept))
         self.recovered = (
             f"The outbox {path} was damaged ({error}); it was moved to {aside} and "
@@ -387,26 +332,4 @@ class Outbox:
             # `where` is one of this class's own constant clauses; values are bound.
             query = f"SELECT {_COLUMNS} FROM actions {where}"  # noqa: S608
             rows = self._db.execute(query, args).fetchall()
-        return [action for action in map(_action, rows) if action is not None]
-
-
-def _action(row: tuple[Any, ...]) -> Action | None:
-    """A row as an Action; None for a row too damaged to mean anything."""
-    try:
-        return Action(
-            seq=row[0],
-            id=row[1],
-            kind=ActionKind(row[2]),
-            incident_id=row[3],
-            payload=json.loads(row[4]),
-            base_version=row[5],
-            batch=row[6],
-            label=row[7],
-            created_at=datetime.fromisoformat(row[8]),
-            state=ActionState(row[9]),
-            attempts=row[10],
-            error=row[11],
-            origin=row[12] or "",
-        )
-    except (ValueError, TypeError, IndexError):
-        return None
+        return [action for action in map(action_from_row, rows) if action is not None]

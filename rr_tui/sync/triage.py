@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rr_tui.models import Incident, IncidentPatch, Me
+from rr_tui.sync.action_record import KEY_RETENTION, origin_of, patch_action
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
 from rr_tui.sync.outcomes import (
     ActionConflict,
@@ -55,8 +56,7 @@ from rr_tui.sync.outcomes import (
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.tallies import Tallies
 
-KEY_RETENTION = timedelta(days=7)
-"""How long the backend remembers an idempotency key, unless `Me.key_retention` says."""
+__all__ = ["KEY_RETENTION", "REBASE_LIMIT", "TriageService", "origin_of", "patch_action"]
 
 REBASE_LIMIT = 3
 """Times one action is re-applied by itself over version-only changes before a person decides."""
@@ -67,22 +67,6 @@ class _Undo:
     action: Action
     before: Incident
     at: float
-
-
-def origin_of(me: Me) -> str:
-    """The origin actions made as `me` carry: which backend instance, which user."""
-    return f"{me.instance}/{me.name}"
-
-
-def patch_action(incident: Incident, patch: IncidentPatch, label: str) -> Action:
-    """A PATCH of `incident` against the version the user sees."""
-    return Action(
-        ActionKind.PATCH,
-        incident.id,
-        patch.model_dump(mode="json", exclude_unset=True),
-        base_version=incident.version,
-        label=label,
-    )
 
 
 class TriageService:
