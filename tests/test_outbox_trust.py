@@ -21,6 +21,7 @@ from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import IncidentPatch, Me, Role, Status
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
+from rr_tui.sync.outbox_file import OutboxUnusable
 from rr_tui.sync.outcomes import Stale, TriageEvent
 from rr_tui.sync.store import IncidentStore
 from rr_tui.sync.triage import TriageService, patch_action
@@ -357,3 +358,19 @@ def test_a_full_disk_when_the_user_drops_or_undoes_is_told_not_raised(
     assert len(side.triage.conflicts) == 1  # still offered: nothing was recorded
     side.triage.submit([patch_action(held, patch, "severity")])
     assert "disk is full" in str(side.triage.undo())
+
+
+def test_a_busy_outbox_is_not_taken_for_a_damaged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neighbour of item 12: "database is locked" (another dashboard writing) is no damage."""
+    path = tmp_path / "outbox.db"
+    Outbox(path).close()
+
+    def busy(self: Outbox) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Outbox, "_open", busy)
+    with pytest.raises(OutboxUnusable, match="locked"):
+        Outbox(path)
+    assert not list(tmp_path.glob("outbox.db.damaged-*"))

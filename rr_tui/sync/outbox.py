@@ -19,6 +19,7 @@ Answered rows are purged after `FINISHED_RETENTION`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -105,12 +106,18 @@ class Outbox:
         self._senders: dict[str, SenderLock] = {}
         try:
             self._db = self._open()
+        except sqlite3.OperationalError as error:
+            # Locked, busy, unable to open: a healthy file may be behind it (another
+            # dashboard writing), so it is never moved aside for this.
+            raise OutboxUnusable(f"cannot open the outbox {path}: {error}") from error
         except (sqlite3.DatabaseError, IsADirectoryError) as error:
             assert path is not None
             self._db = self._replace_damaged(path, error)
         except OSError as error:
             raise OutboxUnusable(f"cannot make the outbox {path}: {error}") from error
-        self.purge((now or datetime.now(UTC)) - FINISHED_RETENTION)
+        with contextlib.suppress(sqlite3.OperationalError):
+            # Housekeeping: a busy or full file is purged next time.
+            self.purge((now or datetime.now(UTC)) - FINISHED_RETENTION)
 
     def _open(self) -> sqlite3.Connection:
         path = self.path
