@@ -13,6 +13,7 @@ import stat
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partialmethod
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,22 @@ def test_a_busy_outbox_is_not_taken_for_a_damaged_one(
     with pytest.raises(OutboxUnusable, match="locked"):
         Outbox(path)
     assert not list(tmp_path.glob("outbox.db.damaged-*"))
+
+
+def test_a_dashboard_that_crashed_exits_non_zero(
+    demo_server: RunningServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: the process exited 0 after a traceback."""
+    from textual.app import App
+
+    from rr_tui.app import RrApp
+    from rr_tui.launch import run_dashboard
+    from rr_tui.options import DashboardOptions
+
+    def crash(self: RrApp) -> None:
+        raise RuntimeError("a bug at start")
+
+    monkeypatch.setattr(RrApp, "on_mount", crash)
+    monkeypatch.setattr(RrApp, "run", partialmethod(App.run, headless=True))
+    backend = RrHttpBackend(demo_server.url, LEAD, name="rr test")
+    assert run_dashboard(backend, DashboardOptions(), tmp_path / "outbox.db") == 1
