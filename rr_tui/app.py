@@ -171,6 +171,8 @@ class RrApp(App[None]):
         if self.options.views:
             self.dashboard.show_view(self.options.default_view)
         self.poll()
+        if self.outbox.recovered:
+            self.notify(self.outbox.recovered, title="Outbox", severity="error", markup=False)
         left = self.triage.resume()
         if left:
             self.notify(f"Sending {left} actions left from the last session.", markup=False)

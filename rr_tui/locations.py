@@ -14,6 +14,10 @@ import platformdirs
 
 APP = "rr-tui"
 
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+"""State holds notes, resolution reasons and names: only its owner may read it."""
+
 
 def _home() -> Path | None:
     home = os.environ.get("RR_TUI_HOME")
@@ -81,3 +85,17 @@ def outbox_path(backend: str) -> Path:
     """
     digest = hashlib.sha256(backend.encode()).hexdigest()[:16]
     return state_dir() / f"outbox-{digest}.db"
+
+
+def private_dir(path: Path) -> None:
+    """Make `path` (and missing parents) a directory only its owner can enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if path.stat().st_mode & 0o077:
+        path.chmod(PRIVATE_DIR)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` if missing, readable by its owner only (before anything is written)."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    if path.stat().st_mode & 0o077:
+        path.chmod(PRIVATE_FILE)

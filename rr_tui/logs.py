@@ -9,6 +9,7 @@ the process-wide set-up belongs to the entry point, here.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -29,5 +30,10 @@ def configure_logging(path: Path | None = None) -> None:
     if path is None:
         logging.basicConfig(level=logging.INFO, format=FORMAT)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The log names incidents and people: only its owner may read it.
+    # The log names incidents and people: only its owner may read it (0700 / 0600).
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.chmod(0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+    path.chmod(0o600)
     logging.basicConfig(filename=path, level=logging.INFO, format=FORMAT)

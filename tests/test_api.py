@@ -95,7 +95,13 @@ def test_everything_else_needs_a_valid_token(
 
 def test_me_names_the_user_and_role(server: RunningServer) -> None:
     with server.client(ANALYST) as client:
-        assert client.get("/me").json() == {"name": "ana.lyst", "role": "analyst"}
+        me = client.get("/me").json()
+    assert me == {
+        "name": "ana.lyst",
+        "role": "analyst",
+        "instance": server.store.epoch,  # which server: queued actions never go to another
+        "key_retention": 7 * 24 * 3600,  # how long a retry with the same key is safe
+    }
 
 
 # --- intake and idempotency ------------------------------------------------------

@@ -99,11 +99,13 @@ def test_serve_with_users_file(tmp_path: Path) -> None:
         lead = httpx.get(
             f"{url}/api/v1/me", headers={"Authorization": "Bearer change-me-lead-token-0001"}
         )
-        assert lead.json() == {"name": "mei.tan", "role": "lead"}
+        assert lead.json()["name"] == "mei.tan"
+        assert lead.json()["role"] == "lead"
         analyst = httpx.get(
             f"{url}/api/v1/me", headers={"Authorization": "Bearer change-me-analyst-token-0001"}
         )
-        assert analyst.json() == {"name": "arjun.rao", "role": "analyst"}
+        assert analyst.json()["name"] == "arjun.rao"
+        assert analyst.json()["role"] == "analyst"
 
 
 @pytest.mark.parametrize(

@@ -90,3 +90,8 @@ class Me(_Response):
 
     name: UserName
     role: Role
+    instance: str = ""
+    """Which backend this is (the rr server's database epoch): actions queued for one
+    instance are never sent to another behind the same address."""
+    key_retention: int | None = None
+    """Seconds the backend remembers an idempotency key (None: not said)."""

@@ -51,6 +51,8 @@ def describe_conflict(conflict: ActionConflict, labels: Mapping[Severity, str]) 
     """Your change, and what changed under it (`owner: — → oth.er`)."""
     current = conflict.current
     text = Text.assemble(("your change: ", "bold"), clean(conflict.action.label, 200), "\n")
+    if conflict.reason:
+        text.append(f"held, not sent: {clean(conflict.reason, 200)}\n", "dim")
     seen = conflict.seen
     if seen is None:
         text.append(

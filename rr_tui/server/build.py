@@ -9,6 +9,7 @@ password (`redact`), whatever the URL looks like.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -41,7 +42,9 @@ def database_url(value: str) -> str:
     if "://" in value:
         return value
     path = Path(value).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Private (0700 / 0600): the database holds every note and reason, and names people.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     return f"sqlite:///{path}"
 
 

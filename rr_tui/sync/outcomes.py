@@ -64,6 +64,8 @@ class ActionConflict:
     current: Incident
     fields: tuple[str, ...]
     """The visible fields that differ between `seen` and `current`."""
+    reason: str = ""
+    """Why it is held rather than sent, when that is not a field someone changed."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,12 @@ says the incident moved on. When only the version moved (someone added a note:
 no field a person sees differs) the action is re-applied on top, silently;
 otherwise it waits in `conflicts` until the user re-applies or drops it.
 
+An action is only ever sent as the origin it was made for (the backend
+instance and user, `origin_of`): `identify` holds the rest, and any action
+tried before and older than the backend's idempotency-key retention, in
+`conflicts`, for the user to resend or drop. A conflict (held or not) is kept
+in the outbox until the user decides, so it is offered again after a restart.
+
 Nothing here opens a dialog or knows a widget: every step is reported as a
 plain value (`Submitted`, `Confirmed`, `RolledBack`, `ConflictFound`,
 `Reapplied`, `BatchDone`, in `sync/outcomes.py`) carrying the store's
@@ -17,21 +23,23 @@ plain value (`Submitted`, `Confirmed`, `RolledBack`, `ConflictFound`,
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from rr_tui.models import Incident, IncidentPatch, Me
+from rr_tui.sync.action_record import KEY_RETENTION, origin_of, patch_action
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
 from rr_tui.sync.outcomes import (
     ActionConflict,
     Applied,
-    BatchDone,
     Confirmed,
     ConflictFound,
     Outcome,
@@ -46,22 +54,12 @@ from rr_tui.sync.outcomes import (
     visible_differences,
 )
 from rr_tui.sync.store import IncidentStore, StoreChange
+from rr_tui.sync.tallies import Tallies
+
+__all__ = ["KEY_RETENTION", "REBASE_LIMIT", "TriageService", "origin_of", "patch_action"]
 
 REBASE_LIMIT = 3
 """Times one action is re-applied by itself over version-only changes before a person decides."""
-
-
-@dataclass
-class _Tally:
-    label: str
-    total: int
-    applied: int = 0
-    refused: list[str] = field(default_factory=list)
-    conflicts: int = 0
-
-    @property
-    def answered(self) -> int:
-        return self.applied + len(self.refused) + self.conflicts
 
 
 @dataclass(frozen=True)
@@ -69,17 +67,6 @@ class _Undo:
     action: Action
     before: Incident
     at: float
-
-
-def patch_action(incident: Incident, patch: IncidentPatch, label: str) -> Action:
-    """A PATCH of `incident` against the version the user sees."""
-    return Action(
-        ActionKind.PATCH,
-        incident.id,
-        patch.model_dump(mode="json", exclude_unset=True),
-        base_version=incident.version,
-        label=label,
-    )
 
 
 class TriageService:
@@ -93,6 +80,7 @@ class TriageService:
         unsupported: Callable[[IncidentPatch], str | None] = lambda _patch: None,
         undo_seconds: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.outbox = outbox
@@ -100,14 +88,20 @@ class TriageService:
         """Why this backend cannot express a patch (None: it can)."""
         self.undo_seconds = undo_seconds
         self.monotonic = monotonic
+        self.clock = clock
         self.me: Me | None = None
         """Who the backend says we are (None until it answered)."""
         self.wake: Callable[[], None] = lambda: None
         """Called when actions were stored: the app starts sending them."""
         self._pending: Counter[str] = Counter()
+        self._mine: dict[str, str] = {}
+        """Action id → incident id of what this dashboard shows as pending."""
+        self._kept: dict[str, tuple[Action, str]] = {}
+        """Held actions and conflicts from the outbox (action, why), shown once their
+        incident is in the store."""
         self._seen: dict[str, Incident] = {}
         self._rebases: Counter[str] = Counter()
-        self._tallies: dict[str, _Tally] = {}
+        self._tallies = Tallies()
         self._undo: _Undo | None = None
         self._conflicts: dict[str, ActionConflict] = {}
         self._names: set[str] = set()
@@ -122,12 +116,22 @@ class TriageService:
     @property
     def waiting(self) -> int:
         """How many actions wait for the backend."""
-        return sum(self._pending.values())
+        return len(self._mine)
 
     @property
     def conflicts(self) -> tuple[ActionConflict, ...]:
-        """Actions waiting for the user's decision, oldest first."""
-        return tuple(self._conflicts.values())
+        """Actions waiting for the user's decision: held, from earlier sessions, new."""
+        kept = []
+        for action, why in self._kept.values():
+            current = self.store.confirmed(action.incident_id)
+            if current is not None:
+                kept.append(ActionConflict(action, None, current, (), why))
+        return (*kept, *self._conflicts.values())
+
+    @property
+    def origin(self) -> str:
+        """The origin of actions made now (empty until the backend said who we are)."""
+        return origin_of(self.me) if self.me is not None else ""
 
     def names(self) -> list[str]:
         """Known people, for assignee completion: the timelines', the queue's and mine."""
@@ -140,10 +144,9 @@ class TriageService:
         """Names seen in timelines, for assignee completion."""
         self._names.update(name for name in names if name)
 
-    def next_waiting(self) -> Action | None:
-        """The oldest action not yet answered."""
-        waiting = self.outbox.waiting()
-        return waiting[0] if waiting else None
+    def next_waiting(self, skip: Collection[str] = ()) -> Action | None:
+        """The next action to send as this origin, but those in `skip` (being sent)."""
+        return self.outbox.next_waiting(self.origin, skip)
 
     # --- from the keyboard -----------------------------------------------------------
 
@@ -160,8 +163,7 @@ class TriageService:
         if not allowed:
             return Submitted(refused=tuple(refused))
         batch = uuid.uuid4().hex if len(allowed) > 1 else None
-        if batch:
-            allowed = [replace(action, batch=batch) for action in allowed]
+        allowed = [replace(action, batch=batch, origin=self.origin) for action in allowed]
         try:
             stored = self.outbox.add(*allowed)
         except sqlite3.Error as error:
@@ -170,7 +172,7 @@ class TriageService:
             why = f"not saved, so not sent (outbox: {error})"
             return Submitted(refused=(*refused, *((a.incident_id, why) for a in allowed)))
         if batch:
-            self._tallies[batch] = _Tally(allowed[0].label.split(":")[0], len(allowed))
+            self._tallies.start(batch, allowed[0].label.split(":")[0], len(allowed))
         change = StoreChange()
         for action in stored:
             change |= self._show_pending(action)
@@ -178,12 +180,57 @@ class TriageService:
         return Submitted(change=change, refused=tuple(refused), sent=len(stored))
 
     def resume(self) -> int:
-        """At start: count what the outbox still holds as pending, and wake the sender."""
+        """At start: count what the outbox holds as pending, bring back undecided conflicts,
+        and wake the sender."""
         for action in self.outbox.waiting():
-            self._pending[action.incident_id] += 1
+            self._mark(action)
+        for action in self.outbox.conflicts():
+            self._kept[action.id] = (action, action.error)
         if self._pending:
             self.wake()
         return self.waiting
+
+    def identify(self, me: Me) -> Submitted | None:
+        """The backend says who we are: hold every waiting action not made for that.
+
+        Returns what to tell the user, if anything was newly held.
+        """
+        self.me = me
+        origin = self.origin
+        self.outbox.adopt(origin)
+        retention = timedelta(seconds=me.key_retention) if me.key_retention else KEY_RETENTION
+        change, held = StoreChange(), 0
+        for action in self.outbox.held(origin, self.clock() - retention):
+            if action.id in self._kept:
+                continue
+            if action.origin not in ("", origin):
+                # Left waiting: a dashboard of that origin (another user here) sends it.
+                why = f"made for {action.origin}, not sent to {origin}"
+            else:
+                # Ours, but the backend may have forgotten its key: the user decides,
+                # and the decision waits in the outbox across restarts.
+                why = "older than the backend remembers its key: resending may repeat it"
+                self.outbox.finish(action.id, ActionState.CONFLICT, why)
+            self._kept[action.id] = (action, why)
+            held += 1
+            if action.id in self._mine:
+                change |= self._answered(action, rolled_back=True)
+        if not held:
+            return None
+        note = f"{held} actions held, not sent ({why}). Press C to resend or drop them."
+        return Submitted(change=change, note=note)
+
+    def reconcile(self) -> Submitted:
+        """Another dashboard sends for us: clear the marks of what it has answered."""
+        change = StoreChange()
+        for action_id in list(self._mine):
+            stored = self.outbox.get(action_id)
+            if stored is None or stored.state is ActionState.WAITING:
+                continue
+            change |= self._answered(stored, rolled_back=stored.state is not ActionState.DONE)
+            if stored.state is ActionState.CONFLICT:
+                self._kept[stored.id] = (stored, stored.error)
+        return Submitted(change=change)
 
     def undo(self) -> Submitted | str:
         """Undo the last severity or assignment change, within the undo window.
@@ -197,8 +244,11 @@ class TriageService:
         action, before = undo.action, undo.before
         current = self.outbox.get(action.id)
         if current is not None and current.state is ActionState.WAITING:
-            self.outbox.finish(action.id, ActionState.DROPPED, "undone before it was sent")
-            change = self._answered(action.incident_id, rolled_back=True)
+            try:
+                self.outbox.finish(action.id, ActionState.DROPPED, "undone before it was sent")
+            except sqlite3.Error as error:
+                return f"Not undone: the outbox cannot be written ({error}); it will be sent."
+            change = self._answered(action, rolled_back=True)
             return Submitted(change=change, note=f"Undone before sending: {action.label}")
         incident = self.store.get(action.incident_id)
         if incident is None:
@@ -214,13 +264,24 @@ class TriageService:
 
     def decide(self, action_id: str, *, reapply: bool) -> Submitted:
         """Settle a waiting conflict: send the action again on top of what is there, or drop it."""
-        conflict = self._conflicts.pop(action_id, None)
-        if conflict is None:
+        conflict = self._conflicts.get(action_id)
+        kept = self._kept.get(action_id)
+        action = conflict.action if conflict else kept[0] if kept else None
+        if action is None:
             return Submitted()
-        action = conflict.action
         if not reapply:
+            try:
+                self.outbox.finish(action.id, ActionState.DROPPED, "dropped by the user")
+            except sqlite3.Error as error:
+                # Not recorded, so still offered (here and after a restart).
+                return Submitted(refused=((action.incident_id, f"not dropped ({error})"),))
+            self._forget_conflict(action_id)
             return Submitted(note=f"Dropped: {action.label} on {action.incident_id}")
-        held = self.store.confirmed(action.incident_id) or conflict.current
+        held = self.store.confirmed(action.incident_id)
+        if held is None and conflict is not None:
+            held = conflict.current
+        if held is None:
+            return Submitted(refused=((action.incident_id, "it is no longer held"),))
         again = Action(
             action.kind,
             action.incident_id,
@@ -228,7 +289,18 @@ class TriageService:
             base_version=held.version if action.kind is ActionKind.PATCH else None,
             label=action.label,
         )
-        return self.submit([again])
+        result = self.submit([again])
+        if result.sent:
+            # Should this not be recorded (disk full), the old one is offered again after
+            # a restart: the user sees it there, rather than it going twice unasked.
+            with contextlib.suppress(sqlite3.Error):
+                self.outbox.finish(action.id, ActionState.DROPPED, f"re-applied as {again.id}")
+            self._forget_conflict(action_id)
+        return result
+
+    def _forget_conflict(self, action_id: str) -> None:
+        self._conflicts.pop(action_id, None)
+        self._kept.pop(action_id, None)
 
     # --- the backend's answers ---------------------------------------------------------
 
@@ -245,16 +317,16 @@ class TriageService:
             old = action.base_version if action.base_version else outcome.incident.version - 1
             self.outbox.rebase(incident_id, old, outcome.incident.version)
             change = self.store.apply([outcome.incident])
-            change |= self._answered(incident_id)
+            change |= self._answered(action)
             self._forget(action)
             events.append(Confirmed(action, change))
-            events.extend(self._tally(action, applied=True))
+            events.extend(self._tallies.count(action, applied=True))
         elif isinstance(outcome, Refused):
             self.outbox.finish(action.id, ActionState.REJECTED, outcome.reason)
-            change = self._answered(incident_id, rolled_back=True)
+            change = self._answered(action, rolled_back=True)
             self._forget(action)
-            events.append(RolledBack(action, outcome.reason, change, self._batched(action)))
-            events.extend(self._tally(action, refused=outcome.reason))
+            events.append(RolledBack(action, outcome.reason, change, self._tallies.holds(action)))
+            events.extend(self._tallies.count(action, refused=outcome.reason))
         elif isinstance(outcome, Stale):
             events.extend(self._stale(action, outcome.current))
         return events
@@ -279,12 +351,12 @@ class TriageService:
             change |= self.store.apply_local(incident_id, update)
             return [Reapplied(action, change)]
         self.outbox.finish(action.id, ActionState.CONFLICT, "changed by someone else")
-        change |= self._answered(incident_id, rolled_back=True)
+        change |= self._answered(action, rolled_back=True)
         self._forget(action)
         conflict = ActionConflict(action, seen, current, fields)
         self._conflicts[action.id] = conflict
-        events: list[TriageEvent] = [ConflictFound(conflict, change, self._batched(action))]
-        events.extend(self._tally(action, conflict=True))
+        events: list[TriageEvent] = [ConflictFound(conflict, change, self._tallies.holds(action))]
+        events.extend(self._tallies.count(action, conflict=True))
         return events
 
     # --- inside ------------------------------------------------------------------------
@@ -300,8 +372,13 @@ class TriageService:
             why = f"not possible on this backend: {unsupported}" if unsupported else None
         return why
 
+    def _mark(self, action: Action) -> None:
+        if action.id not in self._mine:
+            self._mine[action.id] = action.incident_id
+            self._pending[action.incident_id] += 1
+
     def _show_pending(self, action: Action) -> StoreChange:
-        self._pending[action.incident_id] += 1
+        self._mark(action)
         incident = self.store.get(action.incident_id)
         if incident is None:
             return StoreChange()
@@ -312,49 +389,27 @@ class TriageService:
             self._undo = _Undo(action, incident, self.monotonic())
         return self.store.apply_local(action.incident_id, optimistic(incident, action))
 
-    def _answered(self, incident_id: str, *, rolled_back: bool = False) -> StoreChange:
-        """One action on an incident has its answer: drop its pending mark, fix the row."""
-        self._pending[incident_id] -= 1
+    def _answered(self, action: Action, *, rolled_back: bool = False) -> StoreChange:
+        """One action on an incident has its answer: drop its pending mark, fix the row.
+
+        An action another dashboard made (same outbox) has no mark here to drop.
+        """
+        incident_id = action.incident_id
+        if self._mine.pop(action.id, None) is not None:
+            self._pending[incident_id] -= 1
         touched = StoreChange(updated=frozenset({incident_id}))
         if self._pending[incident_id] <= 0:
-            del self._pending[incident_id]
+            self._pending.pop(incident_id, None)
             if rolled_back:
                 return touched | self.store.rollback(incident_id)
             return touched
         # Other changes to it still wait: keep showing them.
-        for waiting in self.outbox.waiting():
+        for waiting in self.outbox.waiting_on(incident_id):
             incident = self.store.get(incident_id)
-            if incident is not None and waiting.incident_id == incident_id:
+            if incident is not None:
                 touched |= self.store.apply_local(incident_id, optimistic(incident, waiting))
         return touched
 
     def _forget(self, action: Action) -> None:
         self._seen.pop(action.id, None)
         self._rebases.pop(action.id, None)
-
-    def _batched(self, action: Action) -> bool:
-        return action.batch is not None and action.batch in self._tallies
-
-    def _tally(
-        self,
-        action: Action,
-        *,
-        applied: bool = False,
-        refused: str | None = None,
-        conflict: bool = False,
-    ) -> list[TriageEvent]:
-        """Count a bulk action's answer; the batch's summary once every action has one."""
-        if action.batch is None or action.batch not in self._tallies:
-            return []
-        tally = self._tallies[action.batch]
-        tally.applied += applied
-        tally.conflicts += conflict
-        if refused is not None:
-            tally.refused.append(f"{action.incident_id}: {refused}")
-        if tally.answered < tally.total:
-            return []
-        del self._tallies[action.batch]
-        done = BatchDone(
-            tally.label, tally.total, tally.applied, tuple(tally.refused), tally.conflicts
-        )
-        return [done]

@@ -8,6 +8,7 @@ from rr_tui import __version__
 from rr_tui.models import Health, Me
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser
 from rr_tui.server.routes.responses import ERRORS
+from rr_tui.server.store import IDEMPOTENCY_TTL
 
 router = APIRouter(tags=["meta"])
 """The meta routes."""
@@ -20,6 +21,9 @@ async def healthz(store: CurrentStore) -> Health:
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)
-async def me(user: CurrentUser) -> Me:
-    """Who this token belongs to and their role."""
-    return Me(name=user.name, role=user.role)
+async def me(user: CurrentUser, store: CurrentStore) -> Me:
+    """Who this token belongs to and their role; which server this is and how long it
+    remembers an idempotency key (so a client never sends an action to another server
+    behind the same address, nor one older than its key)."""
+    ttl = int(IDEMPOTENCY_TTL.total_seconds())
+    return Me(name=user.name, role=user.role, instance=store.epoch, key_retention=ttl)
