@@ -259,7 +259,7 @@ class RrApp(App[None]):
             self.timelines.failed(incident_id)
             raise
         held = self.timelines.merge(incident_id, version, newer)
-        self.triage.remember_names(event.actor for event in newer)
+        self.triage.people.remember(event.actor for event in newer)
         self.dashboard.post_message(TimelineLoaded(incident_id, held.events))
 
     # --- contacts ------------------------------------------------------------------------

@@ -161,7 +161,9 @@ class TriageKeys:
             if name:
                 self._assign(name)
 
-        self.host.ask(AssignDialog(targets, self.host.triage.names()), answered)
+        self.host.ask(
+            AssignDialog(targets, self.host.triage.people.names(self.host.triage.me)), answered
+        )
 
     def _assign(self, name: str) -> None:
         targets = [i for i in self.host.targets() if i.assignee != name]

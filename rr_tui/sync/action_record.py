@@ -106,3 +106,12 @@ def patch_action(incident: Incident, patch: IncidentPatch, label: str) -> Action
         base_version=incident.version,
         label=label,
     )
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """The last severity or assignment change, what it changed from, and when (monotonic)."""
+
+    action: Action
+    before: Incident
+    at: float

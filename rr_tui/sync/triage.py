@@ -9,16 +9,14 @@ says the incident moved on. When only the version moved (someone added a note:
 no field a person sees differs) the action is re-applied on top, silently;
 otherwise it waits in `conflicts` until the user re-applies or drops it.
 
-An action is only ever sent as the origin it was made for (the backend
-instance and user, `origin_of`): `identify` holds the rest, and any action
-tried before and older than the backend's idempotency-key retention, in
-`conflicts`, for the user to resend or drop. A conflict (held or not) is kept
-in the outbox until the user decides, so it is offered again after a restart.
+An action is only sent as the origin it was made for (backend instance and
+user, `origin_of`): `identify` holds the rest, and any action tried before and
+older than the backend's key retention, in `conflicts` for the user to resend
+or drop; conflicts stay in the outbox until decided, across restarts.
 
 Nothing here opens a dialog or knows a widget: every step is reported as a
-plain value (`Submitted`, `Confirmed`, `RolledBack`, `ConflictFound`,
-`Reapplied`, `BatchDone`, in `sync/outcomes.py`) carrying the store's
-`StoreChange`, and the screen shows it through its one update path.
+plain value (`sync/outcomes.py`) carrying the store's `StoreChange`, and the
+screen shows it through its one update path.
 """
 
 from __future__ import annotations
@@ -29,13 +27,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from rr_tui.models import Incident, IncidentPatch, Me
-from rr_tui.sync.action_record import KEY_RETENTION, origin_of, patch_action
+from rr_tui.sync.action_record import KEY_RETENTION, Undoable, origin_of, patch_action
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
 from rr_tui.sync.outcomes import (
     ActionConflict,
@@ -53,6 +51,7 @@ from rr_tui.sync.outcomes import (
     refusal,
     visible_differences,
 )
+from rr_tui.sync.people import KnownPeople
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.tallies import Tallies
 
@@ -60,13 +59,6 @@ __all__ = ["KEY_RETENTION", "REBASE_LIMIT", "TriageService", "origin_of", "patch
 
 REBASE_LIMIT = 3
 """Times one action is re-applied by itself over version-only changes before a person decides."""
-
-
-@dataclass(frozen=True)
-class _Undo:
-    action: Action
-    before: Incident
-    at: float
 
 
 class TriageService:
@@ -102,9 +94,10 @@ class TriageService:
         self._seen: dict[str, Incident] = {}
         self._rebases: Counter[str] = Counter()
         self._tallies = Tallies()
-        self._undo: _Undo | None = None
+        self._undo: Undoable | None = None
         self._conflicts: dict[str, ActionConflict] = {}
-        self._names: set[str] = set()
+        self.people = KnownPeople(store)
+        """Names for assignee completion."""
 
     # --- reading -------------------------------------------------------------------
 
@@ -132,17 +125,6 @@ class TriageService:
     def origin(self) -> str:
         """The origin of actions made now (empty until the backend said who we are)."""
         return origin_of(self.me) if self.me is not None else ""
-
-    def names(self) -> list[str]:
-        """Known people, for assignee completion: the timelines', the queue's and mine."""
-        names = set(self._names) | {i.assignee for i in self.store.all() if i.assignee}
-        if self.me is not None:
-            names.add(self.me.name)
-        return sorted(name for name in names if name)
-
-    def remember_names(self, names: Iterable[str]) -> None:
-        """Names seen in timelines, for assignee completion."""
-        self._names.update(name for name in names if name)
 
     def next_waiting(self, skip: Collection[str] = ()) -> Action | None:
         """The next action to send as this origin, but those in `skip` (being sent)."""
@@ -386,7 +368,7 @@ class TriageService:
         if action.kind is ActionKind.PATCH and (
             action.patch.severity is not None or action.patch.sets_assignee
         ):
-            self._undo = _Undo(action, incident, self.monotonic())
+            self._undo = Undoable(action, incident, self.monotonic())
         return self.store.apply_local(action.incident_id, optimistic(incident, action))
 
     def _answered(self, action: Action, *, rolled_back: bool = False) -> StoreChange:
