@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import figures, full_sync, poll_server, queue_paint
+from bench import abuse, figures, full_sync, poll_server, queue_paint
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
     "queue_paint": queue_paint.run,
     "full_sync": full_sync.run,
+    "abuse": abuse.run,
 }
 
 

@@ -172,6 +172,10 @@ class GuardedH11Protocol(H11Protocol):
             return
         self.lingering = True
         self._disarm()
+        if self.cycle is not None:
+            # What uvicorn buffered of a body no one will read (up to a read's
+            # worth, 256 KB) would otherwise be held until the linger ends.
+            self.cycle.body = bytearray()
         real.resume_reading()
         # The answer is flushed, then FIN: the client sees the whole answer and
         # the end of the stream, and may finish sending into our drain.
