@@ -165,5 +165,5 @@ def serve(
     for line in banner(server, base, tokens):
         print(line)
     sys.stdout.flush()
-    uvicorn.Server(uvicorn_config(server.app, quiet=quiet)).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

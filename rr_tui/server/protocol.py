@@ -93,6 +93,12 @@ class _Transport(asyncio.Transport):
     def get_write_buffer_size(self) -> int:
         return self.real.get_write_buffer_size()
 
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.real.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self.real.get_protocol()
+
 
 class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with head and body deadlines, a connection cap and lingering close."""

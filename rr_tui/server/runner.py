@@ -37,25 +37,35 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus the server's own warnings (e.g. throttled addresses).
+def _log_config(foreground: bool) -> dict[str, Any]:
+    """uvicorn's logging; in the foreground, the throttle's warnings beside uvicorn's lines.
 
-    The server's loggers keep WARNING whatever `quiet` says: their lines are
-    ones an operator must see, and are written once per address per window.
+    They keep WARNING whatever `quiet` says: an operator must see them, and
+    they come once per address per window. In a `ServerThread` they propagate
+    to the root logger instead (the demo's log file, pytest's capture), since
+    writing to stderr would draw over the dashboard.
     """
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["rr_tui.server"] = {
-        "handlers": ["default"],
-        "level": "WARNING",
-        "propagate": False,
-    }
+    if foreground:
+        config["loggers"]["rr_tui.server.throttle"] = {
+            "handlers": ["default"],
+            "level": "WARNING",
+            "propagate": False,
+        }
     return config
 
 
 def uvicorn_config(
-    app: FastAPI, limits: ServerLimits = DEFAULT_LIMITS, *, quiet: bool = True
+    app: FastAPI,
+    limits: ServerLimits = DEFAULT_LIMITS,
+    *,
+    quiet: bool = True,
+    foreground: bool = False,
 ) -> uvicorn.Config:
-    """The reference server's uvicorn config: `limits` applied, access log unless `quiet`."""
+    """The reference server's uvicorn config: `limits` applied, access log unless `quiet`.
+
+    `foreground` (`rr-tui serve`) writes the server's own warnings to stderr too.
+    """
     cap = limits.connection_cap()
     return uvicorn.Config(
         app,
@@ -68,7 +78,7 @@ def uvicorn_config(
         timeout_keep_alive=limits.keep_alive,
         log_level="warning" if quiet else "info",
         access_log=not quiet,
-        log_config=_log_config(),
+        log_config=_log_config(foreground),
         lifespan="on",
     )
 
