@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import figures, full_sync, outbox_drain, poll_server, queue_paint
+from bench import abuse, figures, full_sync, outbox_drain, poll_server, queue_paint
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
     "queue_paint": queue_paint.run,
     "full_sync": full_sync.run,
     "outbox_drain": outbox_drain.run,
+    "abuse": abuse.run,
 }
 
 

@@ -20,9 +20,12 @@ from rr_tui.models import API_PREFIX
 from rr_tui.server.auth import Users
 from rr_tui.server.body_limit import MAX_BODY_BYTES, BodyLimit
 from rr_tui.server.error_handlers import install_error_handlers
+from rr_tui.server.gate import Gate
+from rr_tui.server.limits import DEFAULT_LIMITS, ServerLimits
 from rr_tui.server.routes import contacts, incidents, meta, timeline
 from rr_tui.server.routes.dependencies import known_query_only
 from rr_tui.server.store import Store
+from rr_tui.server.throttle import FailureThrottle
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -33,11 +36,12 @@ def create_app(
     *,
     max_body: int = MAX_BODY_BYTES,
     background: Callable[[], AsyncIterator[None]] | None = None,
+    limits: ServerLimits = DEFAULT_LIMITS,
 ) -> FastAPI:
     """The rr HTTP API v1 over `store`, open to the holders of `users`' tokens.
 
     `background`, if given, is an async context (e.g. the traffic simulator)
-    that runs for the life of the server.
+    that runs for the life of the server; `limits` gives the failed-token throttle.
     """
 
     @asynccontextmanager
@@ -59,6 +63,9 @@ def create_app(
     install_error_handlers(app)
     app.include_router(_v1(), prefix=API_PREFIX)
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    # Added last, so outermost: a stranger is refused before anything reads a body.
+    throttle = FailureThrottle(limits.auth_failures, limits.auth_window)
+    app.add_middleware(Gate, users=users, throttle=throttle)
     return app
 
 

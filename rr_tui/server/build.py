@@ -27,7 +27,7 @@ from rr_tui import __version__
 from rr_tui.models import Severity
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import Users
-from rr_tui.server.runner import bind
+from rr_tui.server.runner import bind, uvicorn_config
 from rr_tui.server.schema import SqliteSync
 from rr_tui.server.seed import seed_demo
 from rr_tui.server.simulator import Simulator
@@ -168,8 +168,5 @@ def serve(
     for line in banner(server, base, tokens):
         print(line)
     sys.stdout.flush()
-    config = uvicorn.Config(
-        server.app, log_level="warning" if quiet else "info", access_log=not quiet, lifespan="on"
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

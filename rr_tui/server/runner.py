@@ -2,18 +2,26 @@
 
 The thread form is what `rr-tui demo`, the tests and the benchmarks use: a real
 HTTP server on a loopback port, in the same process, started and stopped on
-demand.
+demand. `uvicorn_config` is the one place the uvicorn config is built, for the
+thread and for `rr-tui serve` alike, so both run with the same `ServerLimits`
+(timeouts, connection cap, lingering close: see `limits` and `protocol`).
 """
 
 from __future__ import annotations
 
+import copy
 import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.config import LOGGING_CONFIG
+
+from rr_tui.server.limits import ACCEPT_BATCH, DEFAULT_LIMITS, ServerLimits
+from rr_tui.server.protocol import guarded_protocol
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -29,17 +37,68 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def _log_config(foreground: bool) -> dict[str, Any]:
+    """uvicorn's logging; in the foreground, the throttle's warnings beside uvicorn's lines.
+
+    They keep WARNING whatever `quiet` says: an operator must see them, and
+    they come once per address per window. In a `ServerThread` they propagate
+    to the root logger instead (the demo's log file, pytest's capture), since
+    writing to stderr would draw over the dashboard.
+    """
+    config = copy.deepcopy(LOGGING_CONFIG)
+    if foreground:
+        config["loggers"]["rr_tui.server.throttle"] = {
+            "handlers": ["default"],
+            "level": "WARNING",
+            "propagate": False,
+        }
+    return config
+
+
+def uvicorn_config(
+    app: FastAPI,
+    limits: ServerLimits = DEFAULT_LIMITS,
+    *,
+    quiet: bool = True,
+    foreground: bool = False,
+) -> uvicorn.Config:
+    """The reference server's uvicorn config: `limits` applied, access log unless `quiet`.
+
+    `foreground` (`rr-tui serve`) writes the server's own warnings to stderr too.
+    """
+    cap = limits.connection_cap()
+    return uvicorn.Config(
+        app,
+        http=guarded_protocol(limits, cap),
+        # uvicorn answers 503 when its set of connections reaches this, and that
+        # set briefly holds accept batches beyond the cap (evicted, not yet gone):
+        # leave room for them, so the limit bounds requests in flight only.
+        limit_concurrency=cap + 3 * ACCEPT_BATCH,
+        backlog=ACCEPT_BATCH,
+        timeout_keep_alive=limits.keep_alive,
+        log_level="warning" if quiet else "info",
+        access_log=not quiet,
+        log_config=_log_config(foreground),
+        lifespan="on",
+    )
+
+
 class ServerThread:
     """A uvicorn server on a loopback port in a daemon thread.
 
     Use as a context manager; `url` is the base URL once started.
     """
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ServerLimits = DEFAULT_LIMITS,
+    ) -> None:
         self._sock = bind(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(uvicorn_config(app, limits))
         self._thread = threading.Thread(target=self._run, name="rr-server", daemon=True)
 
     @property
@@ -47,6 +106,11 @@ class ServerThread:
         """The server's base URL, e.g. `http://127.0.0.1:40123`."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def connections(self) -> int:
+        """Connections the server holds open now."""
+        return len(self._server.server_state.connections)
 
     def _run(self) -> None:
         self._server.run(sockets=[self._sock])

@@ -22,6 +22,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "missing or unknown token"},
     413: {"model": ErrorBody, "description": "request body too large"},
     422: {"model": ErrorBody, "description": "invalid request"},
+    429: {
+        "model": ErrorBody,
+        "description": "too many failed authentications from this address; see Retry-After",
+    },
 }
 """Errors any route may answer with, for its OpenAPI `responses`."""
 
