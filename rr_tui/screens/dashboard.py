@@ -22,7 +22,6 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -33,7 +32,7 @@ from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
-from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS, bindings, view_binding_id
+from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS, bindings, view_bindings
 from rr_tui.screens.messages import (
     ContactsLoaded,
     PollArrived,
@@ -110,18 +109,7 @@ class DashboardScreen(Screen[None]):
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
         self._minute: datetime | None = None
-        views = BindingsMap(
-            Binding(
-                view.key,
-                f"switch_view({view.name!r})",
-                f"View {view.name}",
-                show=False,
-                id=view_binding_id(view.name),
-            )
-            for view in options.views
-            if view.key
-        )
-        for key, found in views.key_to_bindings.items():
+        for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
 
     def compose(self) -> ComposeResult:

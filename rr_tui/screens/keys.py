@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 
+from rr_tui.options import SavedView
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, EscalateDialog, TextPrompt
 from rr_tui.widgets.contacts import StakeholderPane
@@ -193,6 +194,21 @@ def bindings(keys: Iterable[Key]) -> list[BindingType]:
 def view_binding_id(name: str) -> str:
     """The binding id of a saved view's own key (`views.NAME`)."""
     return f"views.{name}"
+
+
+def view_bindings(views: Iterable[SavedView]) -> BindingsMap:
+    """The keys of saved views that have one: `switch_view(NAME)`, id `views.NAME`."""
+    return BindingsMap(
+        Binding(
+            view.key,
+            f"switch_view({view.name!r})",
+            f"View {view.name}",
+            show=False,
+            id=view_binding_id(view.name),
+        )
+        for view in views
+        if view.key
+    )
 
 
 def binding_ids() -> set[str]:

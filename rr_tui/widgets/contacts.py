@@ -200,7 +200,10 @@ class StakeholderPane(Vertical):
             self._fill([RankedContact(c, False) for c in self.directory.contacts], now)
             return
         scored = [(search_score(query, contact), contact) for contact in self.directory.contacts]
-        hits = sorted((pair for pair in scored if pair[0] > 0), key=lambda pair: -pair[0])
+        # Ties by name: the same query shows the same list, whatever order the backend sent.
+        hits = sorted(
+            (pair for pair in scored if pair[0] > 0), key=lambda pair: (-pair[0], pair[1].name)
+        )
         self._fill([RankedContact(contact, True) for _, contact in hits], now)
         title = Text(f"SEARCH  {len(hits)} of {len(self.directory.contacts)}")
         self.query_one("#contacts-title", Static).update(title)
