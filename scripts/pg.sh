@@ -37,7 +37,8 @@ install_postgres() {
 
 # Run a server-side command as the cluster's owner: ourselves, or `postgres` if we are root.
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /: the repo may be out of the postgres user's reach (every path here is absolute).
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Where the cluster lives: .pg/ in the repo, unless we are root and the `postgres` user
@@ -50,7 +51,7 @@ home() {
     id -u postgres >/dev/null 2>&1 ||
       useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     mkdir -p "$dir" && chown postgres: "$dir"
-    if ! runuser -u postgres -- test -w "$dir"; then
+    if ! as_owner test -w "$dir"; then
       rmdir "$dir"
       dir=$(mktemp -d /tmp/rr-tui-pg.XXXXXX) && chown postgres: "$dir"
     fi
