@@ -55,7 +55,7 @@ pg:
 pg-stop:
 	@scripts/pg.sh stop
 
-test: lint typecheck contracts pytest pytest-pg
+test: lint typecheck contracts pytest-pg pytest
 
 # The long version of the reliability suite: more actions, more generated requests,
 # a fresh seed each run; figures land in .soak/ for RELIABILITY.md.
