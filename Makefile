@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve test lint typecheck contracts pytest bench clean tools soak
+.PHONY: demo serve test lint typecheck contracts pytest pytest-pg pg pg-stop bench clean tools soak
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -38,7 +38,24 @@ tools:
 pytest: $(STAMP) tools
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck contracts pytest
+# The store tests that must hold on every store run again on a real PostgreSQL:
+# scripts/pg.sh installs Debian's postgresql if pg_ctl/initdb are missing, keeps a
+# throw-away cluster in .pg/ (as the postgres user when run as root), starts it on a
+# free 127.0.0.1 port and stops it when pytest ends, passed or not.
+STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py
+
+pytest-pg: $(STAMP)
+	scripts/pg.sh run $(BIN)/python -m pytest -q $(STORE_TESTS)
+
+# Start the test PostgreSQL and leave it running: its URL is in .pg/url, e.g.
+#   RR_TEST_STORE_URL=$$(cat .pg/url) .venv/bin/pytest tests/test_stored_values.py
+pg:
+	@scripts/pg.sh start
+
+pg-stop:
+	@scripts/pg.sh stop
+
+test: lint typecheck contracts pytest-pg pytest
 
 # The long version of the reliability suite: more actions, more generated requests,
 # a fresh seed each run; figures land in .soak/ for RELIABILITY.md.
@@ -54,4 +71,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
+	[ ! -d .pg ] || scripts/pg.sh clean
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -4,13 +4,17 @@ Each stored type is checked over its whole accepted range with hypothesis, throu
 the real server on loopback, and what cannot be stored must be refused (422), never
 stored to fail every later read. The tests run on the store named by
 `RR_TEST_STORE_URL` (any SQLAlchemy URL, e.g. a PostgreSQL database made for the
-run) and on a fresh SQLite file without it: `make test` runs them on SQLite only.
+run) and on a fresh SQLite file without it: `make test` runs them on both, on a
+PostgreSQL it starts itself (`scripts/pg.sh`). On PostgreSQL every test gets a
+schema of its own, dropped after it, so each starts on empty tables as on SQLite.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,7 +22,18 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    insert,
+    make_url,
+    select,
+    text,
+    update,
+)
 
 from rr_tui.models import TIME_MAX, TIME_MIN
 from rr_tui.server import schema, seed_data
@@ -48,19 +63,44 @@ OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
 )
 
 
-def store_url(tmp_path: Path) -> str:
-    """The store under test: `RR_TEST_STORE_URL`, or a fresh SQLite file."""
-    return os.environ.get("RR_TEST_STORE_URL") or f"sqlite:///{tmp_path / 'values.db'}"
+@contextmanager
+def store_url(tmp_path: Path) -> Iterator[str]:
+    """The store under test, empty: `RR_TEST_STORE_URL`, or a fresh SQLite file.
+
+    On PostgreSQL a fresh schema, made first on the connections' search path,
+    so `Store.open` creates every table anew; dropped with all it holds after.
+    """
+    url = os.environ.get("RR_TEST_STORE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'values.db'}"
+        return
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        yield url  # another store: the caller hands over an empty database
+        return
+    name = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(parsed)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {name}"))
+        yield parsed.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
+            hide_password=False
+        )
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture
 def any_store(tmp_path: Path) -> Iterator[RunningServer]:
     """The reference server over the store under test, with the demo directory."""
-    store = Store.open(store_url(tmp_path), sqlite_sync="normal")
-    store.replace_contacts(seed_data.demo_contacts())
-    with ServerThread(create_app(store, TEST_USERS)) as thread:
-        yield RunningServer(thread.url, store)
-    store.close()
+    with store_url(tmp_path) as url:
+        store = Store.open(url, sqlite_sync="normal")
+        store.replace_contacts(seed_data.demo_contacts())
+        with ServerThread(create_app(store, TEST_USERS)) as thread:
+            yield RunningServer(thread.url, store)
+        store.close()
 
 
 @pytest.fixture
