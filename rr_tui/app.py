@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -59,6 +60,9 @@ log = logging.getLogger(__name__)
 
 CONTACTS_REFRESH = 300.0
 """Seconds between directory refreshes (it changes rarely; the cache covers outages)."""
+
+QUIT_CONFIRM_SECONDS = 10.0
+"""A second `q` within this many seconds of the warning quits with actions waiting."""
 
 NOTICES_KEPT = 200
 """How many past toasts the app remembers."""
@@ -122,6 +126,7 @@ class RrApp(App[None]):
         self.auto_poll = auto_poll
         self.notices: deque[Notice] = deque(maxlen=NOTICES_KEPT)
         """What toasts said, newest last."""
+        self._quit_warned_at = -QUIT_CONFIRM_SECONDS
         self.first_poll = asyncio.Event()
         """Set when the first poll has finished, well or not (tests wait on it)."""
         self.dashboard = DashboardScreen(
@@ -176,6 +181,22 @@ class RrApp(App[None]):
         left = self.triage.resume()
         if left:
             self.notify(f"Sending {left} actions left from the last session.", markup=False)
+
+    async def action_quit(self) -> None:
+        """Quit; with actions still waiting, first say so (a second `q` within a while quits)."""
+        waiting = self.triage.waiting
+        now = time.monotonic()
+        if waiting and now - self._quit_warned_at > QUIT_CONFIRM_SECONDS:
+            self._quit_warned_at = now
+            self.notify(
+                f"{waiting} actions still wait for the backend. They are kept on disk and sent "
+                "at the next start. Press q again to quit now.",
+                title="Quit with actions waiting?",
+                severity="warning",
+                timeout=QUIT_CONFIRM_SECONDS,
+            )
+            return
+        self.exit()
 
     async def on_unmount(self) -> None:
         """Close the backend's connections and the outbox."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from rr_tui.models import IncidentCreate, Role, Severity, Status
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
 from rr_tui.server.store import Actor
@@ -145,3 +147,35 @@ async def test_the_view_name_stays_on_screen_at_80_columns(
         await d.until(lambda: d.app.dashboard.view is not None)
         await d.settle()
         assert "view mine" in d.text().splitlines()[0]
+
+
+class WritesRefused(httpx.AsyncBaseTransport):
+    """Reads reach the real server; every write is refused before it leaves (a dead uplink
+    the real server cannot fake on demand)."""
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "GET":
+            raise httpx.ConnectError("no route to host", request=request)
+        return await self.real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_quitting_with_actions_waiting_asks_first(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`q` with `↻ 1 waiting` quit without a word (the action is kept, but nobody knew)."""
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard(transport=WritesRefused()) as d:
+        await d.select(incident_id)
+        await d.press("a")
+        await d.until(lambda: d.app.outbox.waiting() and d.app.drainer.failures > 0)
+        await d.press("q")
+        assert d.app.return_code is None, "quit with an action waiting, without a word"
+        assert any("still wait for the backend" in m for m in d.toasts())
+        await d.press("q")
+        assert d.app.return_code == 0
