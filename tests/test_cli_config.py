@@ -113,7 +113,7 @@ def test_check_config_on_the_starter_file(
     code, out, err = run(capsys, "check-config")
     assert code == 0, err
     assert "profile: local: rr http://127.0.0.1:8765, token from $RR_TUI_TOKEN (set)" in out
-    assert "views: open (A), urgent (U), mine (M); starting with open" in out
+    assert "views: open (A), urgent (U), mine (M), new (N), resolved (R); starting with open" in out
     assert out.rstrip().endswith("ok")
     assert "a-secret-token-value" not in out + err
 

@@ -109,7 +109,7 @@ def test_no_file_means_defaults(tmp_path: Path) -> None:
     assert settings.profile == "local"
     assert settings.profiles["local"].url == "http://127.0.0.1:8765"
     assert settings.profiles["local"].token_env == "RR_TUI_TOKEN"
-    assert list(settings.views) == ["open", "urgent", "mine"]
+    assert list(settings.views) == ["open", "urgent", "mine", "new", "resolved"]
     assert settings.severities.SEV1.sla == timedelta(hours=2)
 
 
@@ -203,7 +203,7 @@ def test_tables_merge_across_layers_and_into_the_defaults(
     assert settings.severities.SEV1.sla == timedelta(hours=2)
     assert settings.views["urgent"].key == "X"
     assert settings.views["urgent"].severities == [Severity.SEV0, Severity.SEV1]
-    assert list(settings.views) == ["open", "urgent", "mine", "apac"]
+    assert list(settings.views) == ["open", "urgent", "mine", "new", "resolved", "apac"]
     assert settings.views["apac"].statuses == [s for s in Status if s.is_open]
     assert settings.keymap == {
         "queue.cursor_down": "f7",
@@ -402,7 +402,7 @@ def test_quiet_mode_silences_every_alert(tmp_path: Path) -> None:
         ),
         pytest.param(
             'default_view = "apac"\n',
-            "config.toml:1: default_view: 'apac' is not a view (mine, open, urgent)",
+            "config.toml:1: default_view: 'apac' is not a view (mine, new, open, resolved, urgent)",
             id="no-such-view",
         ),
         pytest.param(

@@ -101,8 +101,8 @@ async def test_saved_views_switch_by_key_and_show_their_name(
         assert app.dashboard.view.name == "urgent"
         assert {i.severity for i in app.store} <= {Severity.SEV0, Severity.SEV1}
 
-        # ] and [ step through the views in order: open, urgent, mine, apac.
-        await pilot.press("right_square_bracket", "right_square_bracket")
+        # ] and [ step through the views in order: open, urgent, mine, new, resolved, apac.
+        await pilot.press(*["right_square_bracket"] * 4)
         await settle(app, pilot)
         assert app.dashboard.view.name == "apac"
         await pilot.press("right_square_bracket")

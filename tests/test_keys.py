@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from rr_tui.models import IncidentCreate, Role, Severity, Status
+from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
@@ -179,3 +179,73 @@ async def test_quitting_with_actions_waiting_asks_first(
         assert any("still wait for the backend" in m for m in d.toasts())
         await d.press("q")
         assert d.app.return_code == 0
+
+
+async def test_mitigate_stops_the_sla_clock(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """No key marked an incident mitigated, the status that stops the SLA clock."""
+    incident_id = create(demo_server, "SEV1")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("m", *"takedown done", "enter")
+        await d.drained()
+        assert d.app.store.get(incident_id).status is Status.MITIGATED  # type: ignore[union-attr]
+        await d.press("m")  # again: nothing to mitigate, and the text typed goes nowhere
+        assert isinstance(d.screen, CannotAct)
+        await d.press(*"oops", "enter")
+    server_side = demo_server.store.get(incident_id)
+    assert server_side.status is Status.MITIGATED
+    assert demo_server.store.timeline(incident_id)[-1].message == "takedown done"
+
+
+async def test_new_urgent_incidents_stay_counted_until_acknowledged_and_one_key_finds_them(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """A new SEV0 was easy to miss: the toast went, the flash lasted 4 s, nothing stayed."""
+    async with dashboard() as d:
+        first = d.app.store.unacknowledged()
+        assert first > 0
+        assert f"⚑ {first} to ack" in d.text()
+        await d.press("G")  # scrolled away to the bottom
+        await d.press("exclamation_mark")
+        selected = d.app.store.get(d.queue.selected_id or "")
+        assert selected is not None
+        assert (selected.status, selected.severity.rank <= 1) == (Status.NEW, True)
+        await d.press("a")
+        await d.drained()
+        assert d.app.store.unacknowledged() == first - 1
+        if first == 1:
+            assert "to ack [!]" not in d.text()
+        else:
+            assert f"⚑ {first - 1} to ack" in d.text()
+
+
+async def test_the_resolved_view_and_reopen(
+    demo_server: RunningServer, dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """No built-in view showed resolved incidents, so `o` always said "Nothing to reopen"."""
+    from rr_tui.config import load
+
+    incident_id = create(demo_server, "SEV2")
+    current = demo_server.store.get(incident_id)
+    with demo_server.store.write() as tx:
+        tx.patch(
+            incident_id,
+            IncidentPatch(status=Status.RESOLVED, reason="removed"),
+            LEAD,
+            current.version,
+        )
+    (tmp_path / "config.toml").write_text("")
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(options=options) as d:
+        await d.press("R")
+        await d.until(
+            lambda: d.app.dashboard.view is not None and d.app.dashboard.view.name == "resolved"
+        )
+        await d.settle()
+        assert d.app.store.index_of(incident_id) is not None
+        await d.select(incident_id)
+        await d.press("o", *"came back", "enter")
+        await d.drained()
+    assert demo_server.store.get(incident_id).status is Status.ACKNOWLEDGED

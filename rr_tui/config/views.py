@@ -57,9 +57,12 @@ BUILTIN_VIEWS: dict[str, dict[str, Any]] = {
     "open": {"key": "A"},
     "urgent": {"key": "U", "severities": ["SEV0", "SEV1"]},
     "mine": {"key": "M", "assignee": "me"},
+    "new": {"key": "N", "statuses": ["new"]},
+    "resolved": {"key": "R", "statuses": ["resolved"]},
 }
 """The views every configuration has; a file may change them or add its own.
 
-Their keys are capitals (All open, Urgent, Mine) because the digits and most lower-case
+Their keys are capitals (All open, Urgent, Mine, New, Resolved: the last 24 hours of
+them, where `o` reopens) because the digits and most lower-case
 letters are triage and navigation keys.
 """

@@ -32,7 +32,14 @@ from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
-from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS, bindings, view_bindings
+from rr_tui.screens.keys import (
+    PANE_KEYS,
+    SCREEN_KEYS,
+    TRIAGE_KEYS,
+    bindings,
+    palette,
+    view_bindings,
+)
 from rr_tui.screens.messages import (
     ContactsLoaded,
     PollArrived,
@@ -166,6 +173,7 @@ class DashboardScreen(Screen[None]):
             waiting=self.triage.waiting,
             marked=len(self.marked),
             conflicts=len(self.triage.conflicts),
+            unacknowledged=self.store.unacknowledged(),
         )
 
     def _alert(self, change: StoreChange) -> None:
@@ -298,6 +306,15 @@ class DashboardScreen(Screen[None]):
             self.submitted(self.triage.decide(action_id, reapply=reapply))
         return self.triage.conflicts
 
+    def action_next_unacknowledged(self) -> None:
+        """Jump to the next new SEV0/SEV1 (the alert severities) nobody has acknowledged."""
+        queue = self.query_one(QueueView)
+        index = self.store.next_unacknowledged(queue.cursor)
+        if index is None:
+            self.refuse("Nothing urgent waits for an acknowledgement in this view.")
+        else:
+            queue.select(self.store.row(index).id)
+
     def action_toggle_reveal(self) -> None:
         """Reveal or mask the selected incident's sensitive text."""
         selected = self.query_one(QueueView).selected_id
@@ -368,30 +385,14 @@ class DashboardScreen(Screen[None]):
         """Show the saved view `name`."""
         self.show_view(name)
 
-    def _step_view(self, step: int) -> None:
+    def action_step_view(self, step: int) -> None:
+        """Show the next (1) or previous (-1) saved view."""
         views = self.options.views
-        if not views:
-            return
-        index = views.index(self.view) if self.view in views else -step
-        self.post_message(ViewWanted(views[(index + step) % len(views)]))
-
-    def action_next_view(self) -> None:
-        """Show the next saved view."""
-        self._step_view(1)
-
-    def action_previous_view(self) -> None:
-        """Show the previous saved view."""
-        self._step_view(-1)
+        if views:
+            index = views.index(self.view) if self.view in views else -step
+            self.post_message(ViewWanted(views[(index + step) % len(views)]))
 
     def commands(self) -> Iterable[SystemCommand]:
         """Palette entries: every titled key, then one per saved view."""
-        for key in (*TRIAGE_KEYS, *SCREEN_KEYS):
-            if key.title:
-                run = partial(self.app.run_action, key.action, self)
-                yield SystemCommand(key.title, key.help, run)
-        for view in self.options.views:
-            yield SystemCommand(
-                f"View: {view.name}",
-                "Show this saved view in the queue",
-                partial(self.show_view, view.name),
-            )
+        run = partial(self.app.run_action, default_namespace=self)
+        return palette(run, self.show_view, self.options.views)

@@ -9,9 +9,12 @@ entries are both made from the same `Key`s, so they cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
@@ -106,6 +109,15 @@ TRIAGE_KEYS: tuple[Key, ...] = (
         "Resolve with a resolution note",
     ),
     Key(
+        "triage.mitigate",
+        "m",
+        "triage('mitigate')",
+        "Mitigate",
+        "Mitigate",
+        "Mark mitigated: the harm is contained (stops the SLA clock)",
+        show=False,
+    ),
+    Key(
         "triage.reopen",
         "o",
         "triage('reopen')",
@@ -177,8 +189,17 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Show or hide the selected sensitive incident's text",
     ),
     Key("app.help", "question_mark", "help", "Keys"),
-    Key("views.next", "right_square_bracket", "next_view", "Next view", show=False),
-    Key("views.previous", "left_square_bracket", "previous_view", "Previous view", show=False),
+    Key(
+        "queue.next_unacknowledged",
+        "exclamation_mark",
+        "next_unacknowledged",
+        "Next to ack",
+        "Next to acknowledge",
+        "Jump to the next new SEV0/SEV1 nobody has acknowledged",
+        show=False,
+    ),
+    Key("views.next", "right_square_bracket", "step_view(1)", "Next view", show=False),
+    Key("views.previous", "left_square_bracket", "step_view(-1)", "Previous view", show=False),
 )
 """Keys of the dashboard itself: search, masking, help, views."""
 
@@ -194,6 +215,20 @@ def bindings(keys: Iterable[Key]) -> list[BindingType]:
 def view_binding_id(name: str) -> str:
     """The binding id of a saved view's own key (`views.NAME`)."""
     return f"views.{name}"
+
+
+def palette(
+    run: Callable[[str], Any], show_view: Callable[[str], None], views: Iterable[SavedView]
+) -> Iterable[SystemCommand]:
+    """The command palette's entries: every titled key (run as its binding's action), then
+    one per saved view."""
+    for key in (*TRIAGE_KEYS, *SCREEN_KEYS):
+        if key.title:
+            yield SystemCommand(key.title, key.help, partial(run, key.action))
+    for view in views:
+        yield SystemCommand(
+            f"View: {view.name}", "Show this saved view in the queue", partial(show_view, view.name)
+        )
 
 
 def view_bindings(views: Iterable[SavedView]) -> BindingsMap:

@@ -70,6 +70,7 @@ class TriageKeys:
             "note": self.note,
             "resolve": self.resolve,
             "reopen": self.reopen,
+            "mitigate": self.mitigate,
             "undo": self.undo,
         }
 
@@ -200,6 +201,29 @@ class TriageKeys:
             return [patch_action(i, patch, "resolve") for i in targets]
 
         self._ask_then_send("Resolve: resolution note", targets, build, required=True)
+
+    def mitigate(self) -> None:
+        """Mark mitigated (the harm is contained: the SLA clock stops), with what was done."""
+        active = (Status.NEW, Status.ACKNOWLEDGED, Status.ESCALATED)
+        targets = [i for i in self.host.targets() if i.status in active]
+        if not targets:
+            reason = "Nothing to mitigate: only new, acknowledged or escalated incidents."
+            self.host.cannot("Mitigate", reason)
+            return
+        patch = IncidentPatch(status=Status.MITIGATED, reason="-")
+        refused = [
+            why for i in targets if (why := self.host.triage.why_not(patch_action(i, patch, "")))
+        ]
+        if len(refused) == len(targets):
+            self.host.cannot("Mitigate", "\n".join(refused[:5]))
+            return
+
+        def build(reason: str) -> list[Action]:
+            done = IncidentPatch(status=Status.MITIGATED, reason=reason)
+            return [patch_action(i, done, "mitigate") for i in targets]
+
+        prompt = "Mitigated: what was done?"
+        self._ask_then_send(prompt, targets, build, required=self.host.options.require_reason)
 
     def reopen(self) -> None:
         """Reopen resolved incidents (back to acknowledged)."""

@@ -117,6 +117,7 @@ class IncidentStore:
         self._by_id: dict[str, Incident] = {}
         self._visible: SortedList[SortKey] = SortedList()
         self._open_counts: Counter[Severity] = Counter()
+        self._unacknowledged = 0
         self._filter = filter or Filter()
         self._confirmed: dict[str, Incident] = {}
         """The backend's copy of incidents shown with a change not yet confirmed."""
@@ -169,6 +170,23 @@ class IncidentStore:
     def all(self) -> Iterable[Incident]:
         """Every incident held, in no order."""
         return self._by_id.values()
+
+    def unacknowledged(self) -> int:
+        """New incidents at the alert severity or above that nobody has acknowledged yet
+        (whatever the filter): the count that stays on screen until someone does."""
+        return self._unacknowledged
+
+    def next_unacknowledged(self, after: int) -> int | None:
+        """The queue row of the next such incident after row `after`, wrapping; None if none."""
+        count = len(self._visible)
+        for step in range(1, count + 1):
+            index = (after + step) % count
+            if self._needs_acknowledging(self.row(index)):
+                return index
+        return None
+
+    def _needs_acknowledging(self, incident: Incident) -> bool:
+        return incident.status is Status.NEW and incident.severity.rank <= self.alert_at
 
     def open_counts(self) -> dict[Severity, int]:
         """Open incidents by severity (whatever the filter)."""
@@ -264,10 +282,12 @@ class IncidentStore:
     def _add(self, incident: Incident) -> None:
         if incident.status.is_open:
             self._open_counts[incident.severity] += 1
+        self._unacknowledged += self._needs_acknowledging(incident)
         if self._filter.matches(incident):
             self._visible.add(sort_key(incident))
 
     def _drop(self, incident: Incident) -> None:
         if incident.status.is_open:
             self._open_counts[incident.severity] -= 1
+        self._unacknowledged -= self._needs_acknowledging(incident)
         self._visible.discard(sort_key(incident))

@@ -75,6 +75,8 @@ class StatusInfo:
     marked: int = 0
     conflicts: int = 0
     """Actions waiting for the user's decision after someone else changed their incident."""
+    unacknowledged: int = 0
+    """New urgent incidents (SEV0/SEV1 by default) nobody has acknowledged yet."""
 
 
 class StatusBar(Widget):
@@ -109,6 +111,10 @@ class StatusBar(Widget):
         if skew is not None:
             parts.append((1, skew))
         parts.append((1, self._counts(status)))
+        counts_at = len(parts) - 1
+        if status.unacknowledged:
+            # Stays until acknowledged: a toast goes, this does not.
+            parts.append((0, Text(f"⚑ {status.unacknowledged} to ack [!]", "bold red")))
         if status.waiting:
             parts.append((0, Text(f"↻ {status.waiting} waiting", "bold yellow")))
         if status.conflicts:
@@ -124,6 +130,9 @@ class StatusBar(Widget):
         if status.backend:
             parts.append((8, Text(clean(status.backend, 60), "dim")))
         width = max(self.size.width, 20) if self.size.width else 200
+        if sum(part.cell_len + 3 for _, part in parts) > width:
+            # Narrow: the counts without their decoration, so they stay beside the alarms.
+            parts[counts_at] = (1, self._counts(status, compact=True))
         kept = sorted(range(len(parts)), key=lambda index: parts[index][0])
         chosen: set[int] = set()
         used = 0
@@ -141,13 +150,13 @@ class StatusBar(Widget):
         return text
 
     @staticmethod
-    def _counts(status: StatusInfo) -> Text:
+    def _counts(status: StatusInfo, *, compact: bool = False) -> Text:
         counts = status.counts
-        text = Text(f"{sum(counts.values())} open: ")
+        text = Text("" if compact else f"{sum(counts.values())} open: ")
         for position, severity in enumerate(Severity):
             count = counts.get(severity, 0)
             if position:
-                text.append(" · ")
+                text.append(" " if compact else " · ")
             label = severity_label(status.labels, severity)
             text.append(f"{label} {count}", SEVERITY_STYLE.get(severity, "") if count else "dim")
         return text
