@@ -249,3 +249,16 @@ async def test_the_resolved_view_and_reopen(
         await d.press("o", *"came back", "enter")
         await d.drained()
     assert demo_server.store.get(incident_id).status is Status.ACKNOWLEDGED
+
+
+async def test_readme_counts_acknowledge_the_most_urgent_new_incident_in_two_keys(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """Acknowledging the most urgent new incident took 12 keys (issue 12): now `!` `a`."""
+    async with dashboard() as d:
+        await d.press("G")
+        rows = [d.app.store.row(i) for i in range(len(d.app.store))]
+        most_urgent = next(i for i in rows if d.app.store.needs_acknowledging(i))
+        await d.press("exclamation_mark", "a")
+        await d.drained()
+    assert demo_server.store.get(most_urgent.id).status is Status.ACKNOWLEDGED

@@ -307,9 +307,10 @@ class DashboardScreen(Screen[None]):
         return self.triage.conflicts
 
     def action_next_unacknowledged(self) -> None:
-        """Jump to the next new SEV0/SEV1 (the alert severities) nobody has acknowledged."""
+        """Jump to the most urgent new SEV0/SEV1 nobody has acknowledged; again: the next."""
         queue = self.query_one(QueueView)
-        index = self.store.next_unacknowledged(queue.cursor)
+        on_one = self.store.needs_acknowledging(self.store.get(queue.selected_id or ""))
+        index = self.store.next_unacknowledged(queue.cursor if on_one else -1)
         if index is None:
             self.refuse("Nothing urgent waits for an acknowledgement in this view.")
         else:

@@ -177,15 +177,19 @@ class IncidentStore:
         return self._unacknowledged
 
     def next_unacknowledged(self, after: int) -> int | None:
-        """The queue row of the next such incident after row `after`, wrapping; None if none."""
+        """The queue row of the next such incident after row `after` (-1: from the top),
+        wrapping; None if none."""
         count = len(self._visible)
         for step in range(1, count + 1):
             index = (after + step) % count
-            if self._needs_acknowledging(self.row(index)):
+            if self.needs_acknowledging(self.row(index)):
                 return index
         return None
 
-    def _needs_acknowledging(self, incident: Incident) -> bool:
+    def needs_acknowledging(self, incident: Incident | None) -> bool:
+        """Whether `unacknowledged` counts this incident (new, at the alert severity or above)."""
+        if incident is None:
+            return False
         return incident.status is Status.NEW and incident.severity.rank <= self.alert_at
 
     def open_counts(self) -> dict[Severity, int]:
@@ -282,12 +286,12 @@ class IncidentStore:
     def _add(self, incident: Incident) -> None:
         if incident.status.is_open:
             self._open_counts[incident.severity] += 1
-        self._unacknowledged += self._needs_acknowledging(incident)
+        self._unacknowledged += self.needs_acknowledging(incident)
         if self._filter.matches(incident):
             self._visible.add(sort_key(incident))
 
     def _drop(self, incident: Incident) -> None:
         if incident.status.is_open:
             self._open_counts[incident.severity] -= 1
-        self._unacknowledged -= self._needs_acknowledging(incident)
+        self._unacknowledged -= self.needs_acknowledging(incident)
         self._visible.discard(sort_key(incident))
