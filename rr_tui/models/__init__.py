@@ -73,6 +73,7 @@ from rr_tui.models.vocabulary import (
     CATEGORIES,
     DEFAULT_SLA,
     OPEN_STATUSES,
+    TEAM_LABELS,
     EventKind,
     Role,
     Severity,
@@ -82,6 +83,7 @@ from rr_tui.models.vocabulary import (
 )
 
 __all__ = [
+    "TEAM_LABELS",
     "API_PREFIX",
     "CATEGORIES",
     "CATEGORY_PATTERN",
