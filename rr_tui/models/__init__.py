@@ -83,7 +83,6 @@ from rr_tui.models.vocabulary import (
 )
 
 __all__ = [
-    "TEAM_LABELS",
     "API_PREFIX",
     "CATEGORIES",
     "CATEGORY_PATTERN",
@@ -96,6 +95,7 @@ __all__ = [
     "PHONE_MAX",
     "REGION_PATTERN",
     "TAG_MAX",
+    "TEAM_LABELS",
     "TEXT_MAX",
     "TIME_MAX",
     "TIME_MIN",

@@ -24,6 +24,7 @@ from rr_tui.present.format import category_label, clock, weekdays, working_hours
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
 
+
 def contact_line(contact: Contact, now: datetime, relevant: bool, home: str = "UTC") -> Text:
     """Two short lines: who and what they cover; their clock, on-call, hours and phone.
 
