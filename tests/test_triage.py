@@ -234,7 +234,9 @@ async def test_escalation_picker_moves_filters_and_marks(
         await d.press("escape")  # clears the filter, back on the list
         assert dialog.shown == dialog.ranked
         assert isinstance(d.app.focused, PickList)
-        await d.press(*"legal id", "enter")
+        await d.press(*"legal id")
+        assert dialog.query_one("#filter", Input).value == "legal id"
+        await d.press("enter")
         legal = dialog.shown[0].contact
         assert (legal.team, legal.regions) == (Team.LEGAL, ["ID"])
         assert isinstance(d.app.focused, PickList)

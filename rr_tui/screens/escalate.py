@@ -97,7 +97,10 @@ class EscalateDialog(ModalScreen[EscalationCreate | None]):
     DEFAULT_CSS = (
         DIALOG_CSS.format(name="EscalateDialog")
         + """
-    EscalateDialog PickList { height: auto; max-height: 14; border: none; padding: 0; }
+    EscalateDialog PickList {
+        height: auto; max-height: 12; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     EscalateDialog #filter { border: none; height: 1; padding: 0; }
     EscalateDialog #picked { color: $text-muted; }
     """
@@ -125,7 +128,11 @@ class EscalateDialog(ModalScreen[EscalationCreate | None]):
         with Vertical(id="dialog"):
             yield Static("Escalate to", id="title")
             yield Static(subject_line(self.incidents), id="subject")
-            search = Input(placeholder="type to filter: name, team, market (legal id)", id="filter")
+            search = Input(
+                placeholder="type to filter: name, team, market (legal id)",
+                select_on_focus=False,  # the letter that opened the filter stays in it
+                id="filter",
+            )
             search.cursor_blink = False
             yield search
             yield PickList(*(self._option(item) for item in self.ranked), id="targets")
@@ -134,10 +141,8 @@ class EscalateDialog(ModalScreen[EscalationCreate | None]):
             note.cursor_blink = False
             yield note
             yield Static("", id="error")
-            yield Static(
-                "space: pick  j/k: move  letters: filter  tab: note  enter/ctrl+s: send  esc",
-                id="keys",
-            )
+            keys = "space: pick · j/k: move · type: filter · tab: note · ctrl+s: send · esc"
+            yield Static(keys, id="keys")
 
     def _option(self, item: RankedContact) -> Option:
         picked = item.contact.id in self.picked
