@@ -9,6 +9,7 @@ from textual.widgets import Input, Static
 
 from rr_tui.models import (
     TEAM_LABELS,
+    Contact,
     EventKind,
     Incident,
     IncidentCreate,
@@ -23,6 +24,7 @@ from rr_tui.screens.dialogs import AssignDialog, TextPrompt
 from rr_tui.screens.escalate import NOBODY_PICKED, EscalateDialog, PickList
 from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS
 from rr_tui.server.store import Actor
+from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.widgets.detail import IncidentDetail
 from tests.conftest import ANALYST, Dashboard, DashboardFactory, FakeClock, RunningServer
 
@@ -188,6 +190,14 @@ async def test_escalations_show_names_not_contact_ids(
         assert first.id not in str(detail.header.content) + detail.timeline_text()
 
 
+def test_directory_labels_contacts_and_leaves_unknown_ids() -> None:
+    legal = Contact(id="legal-id-1", name="K. Sato", team=Team.LEGAL, timezone="Asia/Tokyo")
+    directory = ContactDirectory()
+    directory.update([legal])
+    assert directory.label("legal-id-1") == "K. Sato (Legal)"
+    assert directory.label("pd-gone") == "pd-gone"
+
+
 async def test_escalation_needs_a_target(
     demo_server: RunningServer, dashboard: DashboardFactory
 ) -> None:
@@ -202,10 +212,10 @@ async def test_escalation_needs_a_target(
         for keys in (("enter",), ("ctrl+s",), ("tab", "enter")):
             error.update("")
             await d.press(*keys)
-            assert d.screen is dialog
+            assert isinstance(d.screen, EscalateDialog)
             assert str(error.content) == NOBODY_PICKED, keys
             assert isinstance(d.app.focused, PickList)
-            assert not dialog.picked
+            assert not d.screen.picked
         await d.press("escape")
     assert demo_server.store.get(incident.id).version == incident.version
 
