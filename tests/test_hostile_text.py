@@ -17,7 +17,7 @@ import pytest
 from textual.app import App
 
 from rr_tui.models import Contact, IncidentCreate, Role, Severity, Source, Team
-from rr_tui.screens.dialogs import EscalateDialog
+from rr_tui.screens.escalate import EscalateDialog
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView

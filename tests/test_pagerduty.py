@@ -535,8 +535,8 @@ async def test_escalation_pages_on_call_users_and_records_the_others(
         assert put.body == {"incident": {"type": "incident_reference", "escalation_level": 2}}
         assert put.headers["from"] == ME
         content = post.body["note"]["content"]
-        assert "Arjun Rao (trust_safety) (paged)" in content
-        assert "K. Sato (legal) (not in PagerDuty: not paged" in content
+        assert "Arjun Rao (Trust & Safety) (paged)" in content
+        assert "K. Sato (Legal) (not in PagerDuty: not paged" in content
         assert content.endswith("takedown order tonight")
         assert result.incident.assignee == "arjun.rao@example.com"
         assert result.escalation.targets == [arjun, "legal-sg-1"]

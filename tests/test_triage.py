@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from textual.widgets import SelectionList
+from textual.widgets import Input, Static
 
 from rr_tui.models import (
+    TEAM_LABELS,
+    Contact,
     EventKind,
     Incident,
     IncidentCreate,
@@ -15,11 +17,14 @@ from rr_tui.models import (
     Role,
     Severity,
     Status,
+    Team,
 )
 from rr_tui.screens.conflicts import ConflictsDialog
-from rr_tui.screens.dialogs import AssignDialog, EscalateDialog, TextPrompt
+from rr_tui.screens.dialogs import AssignDialog, TextPrompt
+from rr_tui.screens.escalate import NOBODY_PICKED, EscalateDialog, PickList
 from rr_tui.screens.keys import PANE_KEYS, SCREEN_KEYS, TRIAGE_KEYS
 from rr_tui.server.store import Actor
+from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.widgets.detail import IncidentDetail
 from tests.conftest import ANALYST, Dashboard, DashboardFactory, FakeClock, RunningServer
 
@@ -166,17 +171,96 @@ async def test_escalate_to_the_on_call_contact(
     assert last.message == "takedown order tonight"
 
 
+async def test_escalations_show_names_not_contact_ids(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """The header and the timeline say who was escalated to: `Name (Team)`, not `legal-id-1`."""
+    incident = create(demo_server, region="ID", category="legal_request", severity="SEV1")
+    async with dashboard() as d:
+        await d.select(incident.id)
+        await d.press("e")
+        assert isinstance(d.screen, EscalateDialog)
+        first = d.screen.ranked[0].contact
+        await d.press("space", "ctrl+s")
+        await d.drained()
+        detail = d.app.dashboard.query_one(IncidentDetail)
+        who = f"{first.name} ({TEAM_LABELS[first.team]})"
+        await d.until(lambda: f"escalated to: {who}" in str(detail.header.content), "header")
+        await d.until(lambda: f"escalated to {who} by" in detail.timeline_text(), "timeline")
+        assert first.id not in str(detail.header.content) + detail.timeline_text()
+
+
+def test_directory_labels_contacts_and_leaves_unknown_ids() -> None:
+    legal = Contact(id="legal-id-1", name="K. Sato", team=Team.LEGAL, timezone="Asia/Tokyo")
+    directory = ContactDirectory()
+    directory.update([legal])
+    assert directory.label("legal-id-1") == "K. Sato (Legal)"
+    assert directory.label("pd-gone") == "pd-gone"
+
+
 async def test_escalation_needs_a_target(
     demo_server: RunningServer, dashboard: DashboardFactory
 ) -> None:
+    """Enter (on the list or the note) and ctrl+s with nobody picked say so; nothing is sent."""
     incident = create(demo_server)
     async with dashboard() as d:
         await d.select(incident.id)
-        await d.press("e", "tab", "enter")
-        assert isinstance(d.screen, EscalateDialog)
-        assert isinstance(d.app.focused, SelectionList)
+        await d.press("e")
+        dialog = d.screen
+        assert isinstance(dialog, EscalateDialog)
+        error = dialog.query_one("#error", Static)
+        for keys in (("enter",), ("ctrl+s",), ("tab", "enter")):
+            error.update("")
+            await d.press(*keys)
+            assert isinstance(d.screen, EscalateDialog)
+            assert str(error.content) == NOBODY_PICKED, keys
+            assert isinstance(d.app.focused, PickList)
+            assert not d.screen.picked
         await d.press("escape")
     assert demo_server.store.get(incident.id).version == incident.version
+
+
+async def test_escalation_picker_moves_filters_and_marks(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """j/k move like the arrows, letters filter, picks survive the filter, marks need no colour."""
+    incident = create(demo_server, region="ID", category="legal_request", severity="SEV1")
+    async with dashboard(size=(80, 24)) as d:
+        await d.select(incident.id)
+        await d.press("e")
+        dialog = d.screen
+        assert isinstance(dialog, EscalateDialog)
+        targets = dialog.query_one(PickList)
+        await d.press("j", "j")
+        assert targets.highlighted == 2
+        await d.press("k")
+        assert targets.highlighted == 1
+        await d.press("space")  # the second, picked while the whole list shows
+        second = dialog.ranked[1].contact
+        await d.press(*"policy")
+        assert isinstance(d.app.focused, Input)
+        assert dialog.shown
+        assert dialog.shown[0].contact.team is Team.PUBLIC_POLICY
+        await d.press("escape")  # clears the filter, back on the list
+        assert dialog.shown == dialog.ranked
+        assert isinstance(d.app.focused, PickList)
+        await d.press(*"legal id")
+        assert dialog.query_one("#filter", Input).value == "legal id"
+        await d.press("enter")
+        legal = dialog.shown[0].contact
+        assert (legal.team, legal.regions) == (Team.LEGAL, ["ID"])
+        assert isinstance(d.app.focused, PickList)
+        await d.press("space")
+        assert dialog.picked == {second.id, legal.id}
+        text = d.text()
+        assert f"[x] ● {legal.name} · Legal · on call · ID" in text, text
+        assert "[ ] " in text
+        await d.press("ctrl+s")
+        await d.drained()
+    picked_in_rank_order = [
+        c.id for c in (r.contact for r in dialog.ranked) if c.id in dialog.picked
+    ]
+    assert demo_server.store.get(incident.id).escalated_to == picked_in_rank_order
 
 
 async def test_bulk_acknowledge_reports_a_count(

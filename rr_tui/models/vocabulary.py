@@ -90,6 +90,20 @@ class Team(StrEnum):
     TRUST_SAFETY = "trust_safety"
 
 
+TEAM_LABELS: Mapping[Team, str] = {
+    Team.LEGAL: "Legal",
+    Team.PUBLIC_POLICY: "Public Policy",
+    Team.COMMS: "Comms",
+    Team.PRODUCT: "Product",
+    Team.ENGINEERING: "Engineering",
+    Team.LAW_ENFORCEMENT_RESPONSE: "LE Response",
+    Team.PARTNERSHIPS: "Partnerships",
+    Team.REGIONAL_OPS: "Regional Ops",
+    Team.TRUST_SAFETY: "Trust & Safety",
+}
+"""How each team is named to people: in the dashboard and in notes written to a backend."""
+
+
 class EventKind(StrEnum):
     """What a timeline event records."""
 

@@ -125,7 +125,8 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="main"):
             yield QueueView(self.store, self.options, self.clock, id="queue")
             with Vertical(id="side"):
-                yield IncidentDetail(self.options, self.clock, id="detail")
+                names = self.directory.label  # contact ids shown as people's names
+                yield IncidentDetail(self.options, self.clock, names=names, id="detail")
                 home = self.options.zones[0] if self.options.zones else "UTC"
                 yield StakeholderPane(self.directory, self.clock, home=home, id="contacts")
         yield Footer()
@@ -219,6 +220,7 @@ class DashboardScreen(Screen[None]):
     @on(ContactsLoaded)
     def _contacts_loaded(self) -> None:
         self.query_one(StakeholderPane).refresh_list()
+        self.query_one(IncidentDetail).redraw()  # names for the contact ids it shows
 
     @on(ViewApplied)
     def _view_applied(self, message: ViewApplied) -> None:

@@ -1,4 +1,4 @@
-"""The triage dialogs: a reason or note, an assignee, an escalation.
+"""The triage dialogs: a reason or note, an assignee (the escalation picker is in `escalate`).
 
 Each is a small modal over the dashboard that returns its answer with
 `dismiss` (None when cancelled). Everything from the backend is shown as
@@ -8,7 +8,6 @@ Each is a small modal over the dashboard that returns its answer with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -18,15 +17,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.validation import Regex
-from textual.widgets import Input, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Input, Static
 
-from rr_tui.models import Contact, EscalationCreate, Incident
-from rr_tui.present.format import clock
+from rr_tui.models import Incident
 from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
-from rr_tui.sync.contacts import RankedContact
-from rr_tui.widgets.contacts import TEAM_LABELS
 
 DIALOG_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
@@ -176,74 +171,4 @@ class AssignDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         """Close without assigning."""
-        self.dismiss(None)
-
-
-class EscalateDialog(ModalScreen[EscalationCreate | None]):
-    """Pick stakeholders (those covering the incident first) and write a note: one escalation."""
-
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="EscalateDialog")
-        + """
-    EscalateDialog SelectionList { height: auto; max-height: 14; border: none; padding: 0; }
-    """
-    )
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("ctrl+s", "send", "Send", id="dialog.send"),
-    ]
-
-    def __init__(
-        self, incidents: Sequence[Incident], ranked: Sequence[RankedContact], now: datetime
-    ) -> None:
-        super().__init__()
-        self.incidents = list(incidents)
-        self.ranked = list(ranked)
-        self.now = now
-
-    def compose(self) -> ComposeResult:
-        """Title, subject, contacts to pick, note, keys."""
-        with Vertical(id="dialog"):
-            yield Static("Escalate to", id="title")
-            yield Static(subject_line(self.incidents), id="subject")
-            yield SelectionList[str](
-                *(
-                    Selection(self._line(item.contact, item.relevant), item.contact.id)
-                    for item in self.ranked
-                ),
-                id="targets",
-            )
-            note = Input(placeholder="note for the stakeholders", max_length=10_000, id="note")
-            note.cursor_blink = False
-            yield note
-            yield Static("", id="error")
-            yield Static("space: pick   tab: note   enter/ctrl+s: send   esc: cancel", id="keys")
-
-    def _line(self, contact: Contact, relevant: bool) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append("● " if relevant else "  ", "green")
-        text.append(f"{clean(contact.name, 30)}", "bold")
-        text.append(f" · {TEAM_LABELS[contact.team]} · {clock(self.now, contact.timezone)}")
-        if contact.on_call:
-            text.append(" · on call", "yellow")
-        if not contact.is_working(self.now):
-            text.append(" · off hours", "dim")
-        return text
-
-    @on(Input.Submitted, "#note")
-    def _submitted(self) -> None:
-        self.action_send()
-
-    def action_send(self) -> None:
-        """Send one escalation to everyone picked."""
-        targets = list(self.query_one(SelectionList).selected)
-        if not targets:
-            self.query_one("#error", Static).update("Pick at least one stakeholder (space).")
-            self.query_one(SelectionList).focus()
-            return
-        note = self.query_one("#note", Input).value.strip()
-        self.dismiss(EscalationCreate(targets=targets, note=note))
-
-    def action_cancel(self) -> None:
-        """Close without escalating."""
         self.dismiss(None)

@@ -19,7 +19,8 @@ from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
 from rr_tui.screens.conflicts import ConflictsDialog
-from rr_tui.screens.dialogs import AssignDialog, CannotAct, EscalateDialog, TextPrompt
+from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
+from rr_tui.screens.escalate import EscalateDialog, PickList
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
 
@@ -259,6 +260,7 @@ def binding_ids() -> set[str]:
         CannotAct,
         AssignDialog,
         EscalateDialog,
+        PickList,
         ConflictsDialog,
     )
     for owner in owners:

@@ -19,7 +19,8 @@ from rr_tui.models import Incident, IncidentPatch, Severity, Status
 from rr_tui.options import DashboardOptions
 from rr_tui.present.format import severity_label
 from rr_tui.sanitize import clean
-from rr_tui.screens.dialogs import AssignDialog, EscalateDialog, TextPrompt
+from rr_tui.screens.dialogs import AssignDialog, TextPrompt
+from rr_tui.screens.escalate import EscalateDialog
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Action, ActionKind
 from rr_tui.sync.outcomes import Submitted

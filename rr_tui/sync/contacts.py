@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from rr_tui.models import Contact, Incident
+from rr_tui.models import TEAM_LABELS, Contact, Incident
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,13 @@ class ContactDirectory:
             os.replace(handle.name, self.cache_path)
         except OSError as error:
             log.warning("cannot write contact cache %s: %s", self.cache_path, error)
+
+    def label(self, contact_id: str) -> str:
+        """`Tim Wright (Trust & Safety)` for a contact id; an id not in the directory as it is."""
+        for contact in self.contacts:
+            if contact.id == contact_id:
+                return f"{contact.name} ({TEAM_LABELS[contact.team]})"
+        return contact_id
 
     def ranked(self, incident: Incident | None, now: datetime) -> list[RankedContact]:
         """Contacts covering the incident first (on call, working, by tier), then the rest."""

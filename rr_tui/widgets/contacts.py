@@ -19,22 +19,10 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rr_tui.models import Contact, Incident, Team
+from rr_tui.models import TEAM_LABELS, Contact, Incident
 from rr_tui.present.format import category_label, clock, weekdays, working_hours
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
-
-TEAM_LABELS = {
-    Team.LEGAL: "Legal",
-    Team.PUBLIC_POLICY: "Public Policy",
-    Team.COMMS: "Comms",
-    Team.PRODUCT: "Product",
-    Team.ENGINEERING: "Engineering",
-    Team.LAW_ENFORCEMENT_RESPONSE: "LE Response",
-    Team.PARTNERSHIPS: "Partnerships",
-    Team.REGIONAL_OPS: "Regional Ops",
-    Team.TRUST_SAFETY: "Trust & Safety",
-}
 
 
 def contact_line(contact: Contact, now: datetime, relevant: bool, home: str = "UTC") -> Text:

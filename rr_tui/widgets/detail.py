@@ -27,8 +27,15 @@ from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sanitize import clean, clean_block
 
 
-def describe(event: TimelineEvent) -> Text:
-    """One timeline line, e.g. `severity SEV2→SEV1 by mei.tan "velocity rising"`."""
+def _same(contact_id: str) -> str:
+    return contact_id
+
+
+def describe(event: TimelineEvent, names: Callable[[str], str] = _same) -> Text:
+    """One timeline line, e.g. `severity SEV2→SEV1 by mei.tan "velocity rising"`.
+
+    `names` turns a contact id into what people call them (`Tim Wright (Trust & Safety)`).
+    """
     data = event.data
     actor = clean(event.actor, 64)
     text = Text()
@@ -45,9 +52,10 @@ def describe(event: TimelineEvent) -> Text:
         text.append(f" to {clean(str(who), 64)} by {actor}")
     elif kind is EventKind.ESCALATED:
         targets = data.get("targets")
-        names = ", ".join(clean(str(t), 64) for t in targets) if isinstance(targets, list) else ""
+        listed = targets if isinstance(targets, list) else []
+        who = ", ".join(clean(names(str(target)), 96) for target in listed)
         text.append("escalated", "bold")
-        text.append(f" to {names} by {actor}")
+        text.append(f" to {who} by {actor}")
     elif kind is EventKind.NOTE:
         text.append("note", "bold")
         text.append(f" by {actor}")
@@ -83,11 +91,14 @@ class IncidentDetail(Vertical):
         options: DashboardOptions,
         clock: Callable[[], datetime],
         *,
+        names: Callable[[str], str] = _same,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.options = options
         self.clock = clock
+        self.names = names
+        """A contact id to `Name (Team)`; an id it does not know, as it is (given by the screen)."""
         self.incident: Incident | None = None
         self._shown_events: list[TimelineEvent] = []
         self._shown_for: str | None = None
@@ -145,7 +156,7 @@ class IncidentDetail(Vertical):
         text.append(f"opened {opened} {zone_label(now, self._zone)}", "dim")
         if incident.escalated_to:
             text.append("\nescalated to: ", "dim")
-            text.append(", ".join(clean(target, 64) for target in incident.escalated_to))
+            text.append(", ".join(clean(self.names(t), 96) for t in incident.escalated_to))
         return text
 
     @property
@@ -175,18 +186,34 @@ class IncidentDetail(Vertical):
 
     def _line(self, event: TimelineEvent) -> Text:
         line = Text(f"{stamp(event.at, self._zone, self.clock())} ", "dim")
-        line.append_text(describe(event))
+        line.append_text(describe(event, self.names))
         return line
 
     def on_resize(self) -> None:
         """Re-wrap the timeline for the new width (it was written for the old one)."""
         width = self.size.width
-        if width and width != self._wrapped_at and self._shown_events:
+        if width and width != self._wrapped_at:
+            self.redraw()
+        self._wrapped_at = width
+
+    def redraw(self) -> None:
+        """Draw the header and timeline again (new width, or names the directory now knows)."""
+        if self.incident is not None:
+            self.query_one("#detail-header", Static).update(self._header(self.incident))
+        if self._shown_events:
             log = self.query_one(RichLog)
             log.clear()
             for event in self._shown_events:
                 log.write(self._line(event))
-        self._wrapped_at = width
+
+    @property
+    def header(self) -> Static:
+        """The header: the incident's facts."""
+        return self.query_one("#detail-header", Static)
+
+    def timeline_text(self) -> str:
+        """The timeline as shown, as plain text (wrapped lines joined by a space)."""
+        return " ".join(strip.text.rstrip() for strip in self.query_one(RichLog).lines)
 
     @property
     def last_seq(self) -> int:

@@ -40,6 +40,7 @@ from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdIncident, PdNote
 from rr_tui.backends.records import valid
 from rr_tui.models import (
+    TEAM_LABELS,
     TEXT_MAX,
     Escalation,
     EscalationCreate,
@@ -328,7 +329,7 @@ class PdWrites:
 
         def name(target: str) -> str:
             contact = directory.get(target)
-            return f"{contact.name} ({contact.team.value})" if contact else target
+            return f"{contact.name} ({TEAM_LABELS[contact.team]})" if contact else target
 
         lines = []
         if paged:
