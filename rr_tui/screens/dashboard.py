@@ -1,16 +1,14 @@
 """The dashboard screen: status bar, queue, and a side column with detail and stakeholders.
 
-One path for every change to reach the screen: whatever moved the store (a
-poll, an optimistic action, a rollback, a backend's answer, a view switch)
-comes here as a `StoreChange` and `show_change` turns it into the queue, the
-selected incident's detail and the status bar. The selected incident is shown
-through one route only, the queue's `Highlighted` message. The screen owns its
-keys, its marks and reveals, its one-second tick and its dialogs; it never
-opens a dialog by itself (conflicts wait, counted, until the user presses `C`).
+One path for every change to reach the screen: whatever moved the store (a poll,
+an optimistic action, a rollback, an answer, a view switch) comes as a
+`StoreChange`; `show_change` turns it into the queue, the detail and the status.
+The selected incident is shown through one route only, the queue's `Highlighted`
+message. The screen owns its keys, marks, reveals, one-second tick and dialogs;
+it never opens a dialog by itself (conflicts wait, counted, until `C`).
 
-At 120 columns and more the side column sits beside the queue. Below that the
-queue takes the width and `enter`/`p` swaps to the side column and back, so an
-80x24 terminal still shows everything, one pane at a time.
+At 120 columns and more the side column sits beside the queue; below, `enter`/`p`
+swaps the queue and the side column, so 80x24 shows everything, a pane at a time.
 """
 
 from __future__ import annotations
