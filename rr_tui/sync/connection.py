@@ -26,7 +26,7 @@ class Problem(StrEnum):
     """Why the link is not live, in the words the status bar says."""
 
     NONE = ""
-    NO_SERVER = "no server answers"
+    NO_SERVER = "no server"
     """Connection refused, reset, no route, or a timeout: nothing there to talk to."""
     SERVER_FAILING = "server failing"
     """An rr server answered with a 5xx, a 429 or a malformed page."""

@@ -33,7 +33,7 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
     `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread;
     `◌ stalled · no answer for 5s · data 6s old` when a poll neither answers nor fails;
     `✖ token refused (401) · check the token: rr-tui check-config · retrying in 5m`.
-    A failing link says why in words: no server answers, not an rr server, server failing.
+    A failing link says why in words: no server, not an rr server, server failing.
     """
     text = Text()
     age = f"data {span(now - connection.last_ok)} old" if connection.last_ok else "no data yet"
@@ -68,7 +68,7 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
 
 
 def _reason(connection: Connection) -> str:
-    """`no server answers · ` (the problem in words and a separator), or "" if none is known."""
+    """`no server · ` (the problem in words and a separator), or "" if none is known."""
     return f"{connection.problem} · " if connection.problem else ""
 
 
