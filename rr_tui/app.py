@@ -52,6 +52,7 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.sync.actions import Drainer
+from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.outcomes import TriageEvent
@@ -244,8 +245,10 @@ class RrApp(App[None]):
         A poll replaced by a newer one (the retry key) arms nothing: the newer one will.
         """
         replaced = False
+        before = self.poller.connection.state
         try:
             result = await self.poller.poll()
+            self._tell_refusal(before)
             for line in result.skipped:
                 log.warning("skipped a record that breaks the schema: %s", line)
             self._post_poll(result.change or StoreChange())
@@ -256,6 +259,13 @@ class RrApp(App[None]):
             self.first_poll.set()
             if self.auto_poll and not replaced:
                 self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
+
+    def _tell_refusal(self, before: LinkState) -> None:
+        """A refused token needs the user, not a wait: say so once, when it starts."""
+        link = self.poller.connection
+        if link.state is LinkState.REFUSED and before is not LinkState.REFUSED:
+            wait = f"Polling again in {self.poller.delay / 60:.0f} min; ctrl+r retries now."
+            self.notify(f"{link.problem}: {FIX_TOKEN}. {wait}", severity="warning", markup=False)
 
     def check_stall(self) -> None:
         """Tell the screen when the poll under way has gone unanswered too long."""

@@ -66,6 +66,7 @@ async def test_a_refused_token_says_so_and_does_not_retry_like_a_dead_network(
         assert "check the token: rr-tui check-config" in text
         assert "offline" not in text
         assert d.app.poller.delay >= REFUSED_RETRY
+        assert any("rr-tui check-config" in toast for toast in d.toasts()), d.toasts()
 
 
 async def test_no_token_is_told_apart_from_a_refused_one(dashboard: DashboardFactory) -> None:
