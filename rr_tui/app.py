@@ -10,7 +10,10 @@ traceback, shown as a toast, and, for polling, shown in the link state.
 
 Polling follows one rule: one poll at a time. `poll` runs in an exclusive
 worker and, when it ends, arms a one-shot timer for the next one with the
-poller's delay (the interval when live, a jittered backoff when not).
+poller's delay (the interval when live, a jittered backoff when not). A
+watchdog asks the poller every second whether the poll under way has gone
+unanswered for two intervals (then the link says stalled, not live), and the
+retry key (`app.retry`) polls and sends the outbox at once, whatever the wait.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +34,12 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.theme import Theme
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from rr_tui.backends.base import Backend, BackendError
 from rr_tui.models import utcnow
-from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions, SavedView
+from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.screens.dashboard import DashboardScreen
 from rr_tui.screens.keys import APP_KEYS, bindings
 from rr_tui.screens.messages import (
@@ -48,13 +52,15 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.sync.actions import Drainer
+from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.outcomes import TriageEvent
-from rr_tui.sync.poller import Backoff, Poller
+from rr_tui.sync.poller import Poller, recovery_backoff
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.timelines import TimelineCache
 from rr_tui.sync.triage import TriageService
+from rr_tui.widgets.theme import high_contrast_theme
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +83,9 @@ class Notice:
     title: str
     message: str
 
+
+STALL_CHECK_SECONDS = 1.0
+"""How often the app asks whether the poll under way has stalled."""
 
 OUTBOX_RETRY_AFTER_FAULT = 30.0
 """Seconds before the outbox is tried again after the sender itself failed (a bug, logged)."""
@@ -108,7 +117,7 @@ class RrApp(App[None]):
             self.store,
             interval=self.options.poll_interval,
             clock=clock,
-            backoff=Backoff(rng=rng),
+            backoff=recovery_backoff(self.options.poll_interval, rng),
         )
         self.clock: Callable[[], datetime] = self.poller.now
         """The backend's time (the local `clock` corrected by `server_time`): SLAs use it."""
@@ -127,6 +136,8 @@ class RrApp(App[None]):
         self.notices: deque[Notice] = deque(maxlen=NOTICES_KEPT)
         """What toasts said, newest last."""
         self._quit_warned_at = -QUIT_CONFIRM_SECONDS
+        self._next_poll: Timer | None = None
+        self._outbox_retry: Timer | None = None
         self.first_poll = asyncio.Event()
         """Set when the first poll has finished, well or not (tests wait on it)."""
         self.dashboard = DashboardScreen(
@@ -171,6 +182,7 @@ class RrApp(App[None]):
     def _start(self) -> None:
         """The dashboard is on screen: start polling, loading and sending."""
         self.set_interval(CONTACTS_REFRESH, self.load_contacts)
+        self.set_interval(STALL_CHECK_SECONDS, self.check_stall, name="stall-check")
         self.load_contacts()
         self.load_me()
         if self.options.views:
@@ -222,22 +234,54 @@ class RrApp(App[None]):
             self.poller.fault(f"internal error: {error!r:.120}")
             self._post_poll(StoreChange())
         elif worker.group == "outbox":
-            self.set_timer(OUTBOX_RETRY_AFTER_FAULT, self.drain_outbox, name="outbox-retry")
+            self._retry_outbox(OUTBOX_RETRY_AFTER_FAULT)
 
     # --- polling ----------------------------------------------------------------------
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self) -> None:
-        """Poll once, hand the result to the screen, and arm the timer for the next poll."""
+        """Poll once, hand the result to the screen, and arm the timer for the next poll.
+
+        A poll replaced by a newer one (the retry key) arms nothing: the newer one will.
+        """
+        replaced = False
+        before = self.poller.connection.state
         try:
             result = await self.poller.poll()
+            self._tell_refusal(before)
             for line in result.skipped:
                 log.warning("skipped a record that breaks the schema: %s", line)
             self._post_poll(result.change or StoreChange())
+        except asyncio.CancelledError:
+            replaced = True
+            raise
         finally:
             self.first_poll.set()
-            if self.auto_poll:
-                self.set_timer(self.poller.delay, self.poll, name="next-poll")
+            if self.auto_poll and not replaced:
+                self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
+
+    def _tell_refusal(self, before: LinkState) -> None:
+        """A refused token needs the user, not a wait: say so once, when it starts."""
+        link = self.poller.connection
+        if link.state is LinkState.REFUSED and before is not LinkState.REFUSED:
+            wait = f"Polling again in {self.poller.delay / 60:.0f} min; ctrl+r retries now."
+            self.notify(f"{link.problem}: {FIX_TOKEN}. {wait}", severity="warning", markup=False)
+
+    def check_stall(self) -> None:
+        """Tell the screen when the poll under way has gone unanswered too long."""
+        if self.poller.check_stall():
+            log.warning("poll stalled: %s", self.poller.connection.error)
+            self._post_poll(StoreChange())
+
+    def action_retry(self) -> None:
+        """Poll and send the outbox now, whatever the backoff or a refused token's wait."""
+        for timer in (self._next_poll, self._outbox_retry):
+            if timer is not None:
+                timer.stop()
+        self._next_poll = self._outbox_retry = None
+        self.notify("Polling and sending now.", timeout=3)
+        self.poll()
+        self.drain_outbox()
 
     def _post_poll(self, change: StoreChange) -> None:
         message = PollArrived(change, self.poller.connection, self.poller.skipped_total)
@@ -307,7 +351,12 @@ class RrApp(App[None]):
         """Send what the outbox holds; on no answer, try again after the backoff."""
         delay = await self.drainer.run(self._report)
         if delay is not None:
-            self.set_timer(delay, self.drain_outbox, name="outbox-retry")
+            self._retry_outbox(delay)
+
+    def _retry_outbox(self, delay: float) -> None:
+        if self._outbox_retry is not None:
+            self._outbox_retry.stop()
+        self._outbox_retry = self.set_timer(delay, self.drain_outbox, name="outbox-retry")
 
     def _report(self, event: TriageEvent) -> None:
         self.dashboard.post_message(TriageReported(event))
@@ -339,24 +388,9 @@ class RrApp(App[None]):
         self.dashboard.post_message(ViewApplied(view, change))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's commands, then the dashboard's (from the same keys as its bindings)."""
+        """Textual's commands, the dashboard's, then the app's (from the same keys as bindings)."""
         yield from super().get_system_commands(screen)
         yield from self.dashboard.commands()
-
-
-def high_contrast_theme() -> Theme:
-    """White on black with saturated, distinct severity colours."""
-    return Theme(
-        name=HIGH_CONTRAST_THEME,
-        primary="#00D7FF",
-        secondary="#FFFFFF",
-        accent="#FF5FFF",
-        foreground="#FFFFFF",
-        background="#000000",
-        surface="#000000",
-        panel="#262626",
-        warning="#FFD700",
-        error="#FF2020",
-        success="#00FF5F",
-        dark=True,
-    )
+        for key in APP_KEYS:
+            if key.title:
+                yield SystemCommand(key.title, key.help, partial(self.run_action, key.action))

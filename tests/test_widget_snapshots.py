@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 
 from rr_tui.models import Incident, Severity, Source, Status
 from rr_tui.options import DashboardOptions
-from rr_tui.sync.connection import Connection, LinkState
+from rr_tui.sync.connection import Connection, LinkState, Problem
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar, StatusInfo
@@ -85,6 +85,7 @@ LINKS = {
         retry_at=NOW + timedelta(seconds=4),
         error="connection refused",
         failures=2,
+        problem=Problem.NO_SERVER,
     ),
     "offline": Connection(
         LinkState.OFFLINE,
@@ -93,7 +94,46 @@ LINKS = {
         retry_at=NOW + timedelta(seconds=25),
         error="no route to host",
         failures=9,
+        problem=Problem.NO_SERVER,
     ),
+    "stalled": Connection(
+        LinkState.STALLED,
+        last_ok=NOW - timedelta(seconds=9),
+        waiting_since=NOW - timedelta(seconds=6),
+        error="rr has not answered for 4s",
+    ),
+    "failing": Connection(
+        LinkState.RETRYING,
+        last_ok=NOW - timedelta(seconds=20),
+        failing_since=NOW - timedelta(seconds=4),
+        retry_at=NOW + timedelta(seconds=2),
+        error="rr failed (503)",
+        failures=2,
+        problem=Problem.SERVER_FAILING,
+    ),
+    "not-rr": Connection(
+        LinkState.RETRYING,
+        failing_since=NOW - timedelta(seconds=2),
+        retry_at=NOW + timedelta(seconds=2),
+        error="rr sent a malformed answer: not JSON",
+        failures=1,
+        problem=Problem.NOT_RR,
+    ),
+    **{
+        name: Connection(
+            LinkState.REFUSED,
+            failing_since=NOW - timedelta(minutes=1),
+            retry_at=NOW + timedelta(minutes=4),
+            error=error,
+            failures=1,
+            problem=problem,
+        )
+        for name, problem, error in (
+            ("refused", Problem.TOKEN_REFUSED, "token refused: that token is not valid here"),
+            ("not-permitted", Problem.NOT_PERMITTED, "not for your role"),
+            ("no-token", Problem.NO_TOKEN, "no token configured"),
+        )
+    },
 }
 
 
@@ -125,6 +165,6 @@ class StatusApp(App[None]):
             )
 
 
-@pytest.mark.parametrize("size", [(80, 8), (160, 8)], ids=["80", "160"])
+@pytest.mark.parametrize("size", [(80, 20), (160, 20)], ids=["80", "160"])
 def test_status_bar_in_each_link_state(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(StatusApp(), terminal_size=size)

@@ -11,9 +11,11 @@ from rr_tui.backends.base import (
     Intercepted,
     NotAllowed,
     NotFoundError,
+    NoToken,
     Rejected,
     Unauthorized,
     Unavailable,
+    Unreachable,
 )
 
 __all__ = [
@@ -22,9 +24,11 @@ __all__ = [
     "ChangeSet",
     "Conflict",
     "Intercepted",
+    "NoToken",
     "NotAllowed",
     "NotFoundError",
     "Rejected",
     "Unauthorized",
     "Unavailable",
+    "Unreachable",
 ]

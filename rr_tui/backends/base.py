@@ -8,11 +8,13 @@ statuses and transport failures to them: `backends.http_errors`.
 Our exception hierarchy:
 
 * BackendError
-  + Unavailable      timeout, refused connection, 408/425/429/5xx, a malformed answer (retry)
+  + Unavailable      408/425/429/5xx, a malformed answer (retry)
+    - Unreachable    timeout, refused connection, reset, DNS: no server answered (retry)
     - Intercepted    an answer that is not the backend speaking: a proxy's HTML page, an
                      error body not in the service's error shape (retry, shown in the link)
   + Rejected         the backend understood and said no (an answer: do not retry)
     - Unauthorized   401: the token is missing or not valid
+      - NoToken      no token is configured: nothing was sent
     - NotAllowed     403: this user's role may not do that
     - NotFoundError  404: no such incident
     - Conflict       409/412: the incident moved past the version; carries it as it is now
@@ -52,6 +54,10 @@ class Unavailable(BackendError):
         self.retry_after = retry_after
 
 
+class Unreachable(Unavailable):
+    """No server answered at all: connection refused or reset, no route, a timeout."""
+
+
 class Intercepted(Unavailable):
     """Something answered that is not the backend: a proxy's or portal's page, a foreign body.
 
@@ -71,6 +77,13 @@ class Rejected(BackendError):
 
 class Unauthorized(Rejected):
     """The token is missing or not valid."""
+
+
+class NoToken(Unauthorized):
+    """No token is configured, so the request was not sent: the server would refuse it."""
+
+    def __init__(self, message: str = "no token configured") -> None:
+        super().__init__(message, 401, "no_token")
 
 
 class NotAllowed(Rejected):

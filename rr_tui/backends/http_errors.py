@@ -6,8 +6,8 @@ it came from:
 
 | what happened                     | raised                                   |
 | --------------------------------- | ---------------------------------------- |
-| timeout                           | `Unavailable("<name> did not answer in time")` |
-| connection refused, reset, DNS... | `Unavailable("cannot reach <name>: <kind>")` |
+| timeout                           | `Unreachable("<name> did not answer in time")` |
+| connection refused, reset, DNS... | `Unreachable("cannot reach <name>: <kind>")` |
 | 429                               | `Unavailable("<name> is rate limiting", retry_after)` |
 | 5xx                               | `Unavailable("<name> failed (<status>)", retry_after)` |
 | 401                               | `Unauthorized("token refused: <message>")` |
@@ -34,6 +34,7 @@ from rr_tui.backends.base import (
     Rejected,
     Unauthorized,
     Unavailable,
+    Unreachable,
 )
 
 RETRY_AFTER_MAX = 3600.0
@@ -55,14 +56,14 @@ _REJECTIONS: dict[int, type[Rejected]] = {
 async def send(
     client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any
 ) -> httpx.Response:
-    """Send one request; a transport failure is `Unavailable` naming the service `name`."""
+    """Send one request; a transport failure is `Unreachable` naming the service `name`."""
     try:
         return await client.request(method, path, **kwargs)
     except httpx.TimeoutException:
-        raise Unavailable(f"{name} did not answer in time") from None
+        raise Unreachable(f"{name} did not answer in time") from None
     except httpx.TransportError as error:
         # The kind (ConnectError, ReadError...) only: its text may carry the URL's secrets.
-        raise Unavailable(f"cannot reach {name}: {type(error).__name__}") from None
+        raise Unreachable(f"cannot reach {name}: {type(error).__name__}") from None
 
 
 def retry_seconds(value: str | None) -> float | None:

@@ -1,10 +1,11 @@
 """The rr HTTP API v1 adapter, on `httpx.AsyncClient`.
 
 Everything the server sends is checked before it is believed: a page whose
-envelope is wrong is a failed poll (retried), and a single incident that breaks
+envelope is wrong is a failed poll (retried, as `Intercepted`: whatever answered
+does not speak the API), and a single incident that breaks
 the schema is skipped and reported while the rest of the page applies. An
 answer that cannot be decoded at all (JSON nested 100,000 deep raises
-`RecursionError` in the parser) is `Unavailable` too, so the poller's failure
+`RecursionError` in the parser) is `Intercepted` too, so the poller's failure
 path runs.
 
 Paging is bounded: one poll reads at most `max_pages` pages, and stops early
@@ -24,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
-from rr_tui.backends.base import ChangeSet, Conflict, Rejected, Unavailable
+from rr_tui.backends.base import ChangeSet, Conflict, Intercepted, NoToken, Rejected
 from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
 from rr_tui.models import (
@@ -88,6 +89,7 @@ class RrHttpBackend:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             transport=transport,
         )
+        self._has_token = bool(token.strip())
         self._etag: tuple[str | None, str] | None = None
         self._contacts_etag: str | None = None
 
@@ -100,6 +102,9 @@ class RrHttpBackend:
         await self._client.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if not self._has_token:
+            # The server would answer 401 to every request: say why without asking.
+            raise NoToken()
         response = await send(self._client, self.name, method, path, **kwargs)
         if response.status_code == 409:
             # A stale version: the answer carries the incident as it is now.
@@ -131,7 +136,7 @@ class RrHttpBackend:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as error:
-            raise Unavailable(
+            raise Intercepted(
                 f"{self.name} sent a malformed answer: {describe(None, error)}"
             ) from None
 
@@ -207,7 +212,7 @@ class RrHttpBackend:
             return model.model_validate(data)
         except (ValueError, ValidationError, RecursionError) as error:
             detail = describe(None, error) if isinstance(error, ValidationError) else "not JSON"
-            raise Unavailable(f"{self.name} sent a malformed answer: {detail}") from None
+            raise Intercepted(f"{self.name} sent a malformed answer: {detail}") from None
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
         """The incident's timeline after event `after`; broken events are left out."""

@@ -204,7 +204,18 @@ SCREEN_KEYS: tuple[Key, ...] = (
 )
 """Keys of the dashboard itself: search, masking, help, views."""
 
-APP_KEYS: tuple[Key, ...] = (Key("app.quit", "q", "quit", "Quit"),)
+APP_KEYS: tuple[Key, ...] = (
+    Key("app.quit", "q", "quit", "Quit"),
+    Key(
+        "app.retry",
+        "ctrl+r",
+        "retry",
+        "Retry",
+        "Retry now",
+        "Poll the backend and send waiting actions at once, whatever the backoff",
+        show=False,
+    ),
+)
 """Keys the app answers wherever the focus is."""
 
 

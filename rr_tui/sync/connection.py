@@ -14,8 +14,33 @@ class LinkState(StrEnum):
     LIVE = "live"
     BEHIND = "behind"
     """Answering, but every poll leaves pages for the next: the data may be incomplete."""
+    STALLED = "stalled"
+    """A poll has gone unanswered for longer than two intervals: the data is not live."""
     RETRYING = "retrying"
     OFFLINE = "offline"
+    REFUSED = "refused"
+    """The backend answered and refused our credentials: waiting is no cure, the user is."""
+
+
+class Problem(StrEnum):
+    """Why the link is not live, in the words the status bar says."""
+
+    NONE = ""
+    NO_SERVER = "no server"
+    """Connection refused, reset, no route, or a timeout: nothing there to talk to."""
+    SERVER_FAILING = "server failing"
+    """An rr server answered with a 5xx, a 429 or a malformed page."""
+    NOT_RR = "not an rr server"
+    """Something answered that does not speak the API: a portal's HTML, foreign JSON."""
+    TOKEN_REFUSED = "token refused (401)"  # noqa: S105 (words, not a token)
+    NOT_PERMITTED = "not permitted (403)"
+    NO_TOKEN = "no token configured"  # noqa: S105
+    INTERNAL = "internal error"
+    """The dashboard itself failed during a poll (a bug, logged)."""
+
+
+FIX_TOKEN = "check the token: rr-tui check-config"  # noqa: S105
+"""What the user can do about a refused or missing token."""
 
 
 @dataclass(frozen=True)
@@ -33,3 +58,7 @@ class Connection:
     """Polls in a row that ended with pages left unread."""
     clock_offset: timedelta = timedelta(0)
     """The backend's clock minus ours (positive: ours is slow), as of the last page."""
+    problem: Problem = Problem.NONE
+    """Why the link is not live ("" while it is)."""
+    waiting_since: datetime | None = None
+    """When the poll under way was sent (set while `STALLED`)."""

@@ -16,6 +16,17 @@ the offset between it and the local clock. `now()` is the local clock moved by
 that offset; the app hands it to the screen and widgets, so a laptop clock 40
 minutes slow does not show a breached SLA as 26 minutes left. The connection's
 own times (`last_ok`, `retry_at`) are on the same corrected clock.
+
+Each failure is told for what it is (`Problem`): no server at all, a server
+failing, something that is not an rr server, a refused or missing token. A
+refused token is not cured by waiting: the link says `refused`, what to do,
+and polls again only after `REFUSED_RETRY` (or when the user asks).
+
+The backoff is capped at the poll interval (`recovery_backoff`): an outage
+costs no more requests than being live, jitter keeps a fleet out of step, and
+the dashboard is live again within one interval of the backend answering. A
+poll that neither answers nor fails is noticed by `check_stall` after two
+intervals (the app asks every second); the client's timeout ends it later.
 """
 
 from __future__ import annotations
@@ -25,15 +36,47 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rr_tui.backends.base import Backend, BackendError, Unavailable
+from rr_tui.backends.base import (
+    Backend,
+    BackendError,
+    Intercepted,
+    NotAllowed,
+    NoToken,
+    Unauthorized,
+    Unavailable,
+    Unreachable,
+)
 from rr_tui.models import utcnow
-from rr_tui.sync.connection import Connection, LinkState
+from rr_tui.sync.connection import Connection, LinkState, Problem
 from rr_tui.sync.store import IncidentStore, StoreChange
 
 Clock = Callable[[], datetime]
 
 BEHIND_AFTER = 3
 """Polls in a row that left pages unread before the link says it is behind."""
+
+REFUSED_RETRY = 300.0
+"""Seconds before a refused or missing token is tried again (the retry key goes at once)."""
+
+STALL_AFTER = 2.0
+"""Poll intervals a poll may go unanswered before the link says it is stalled."""
+
+_REFUSALS = frozenset({Problem.TOKEN_REFUSED, Problem.NOT_PERMITTED, Problem.NO_TOKEN})
+
+
+def problem_of(error: BackendError) -> Problem:
+    """What a failed poll's error says about the link, in the status bar's words."""
+    if isinstance(error, NoToken):
+        return Problem.NO_TOKEN
+    if isinstance(error, Unauthorized):
+        return Problem.TOKEN_REFUSED
+    if isinstance(error, NotAllowed):
+        return Problem.NOT_PERMITTED
+    if isinstance(error, Intercepted):
+        return Problem.NOT_RR
+    if isinstance(error, Unreachable):
+        return Problem.NO_SERVER
+    return Problem.SERVER_FAILING
 
 
 @dataclass(frozen=True)
@@ -61,6 +104,14 @@ class Backoff:
         return max(self.base, self.rng.uniform(0, ceiling))
 
 
+def recovery_backoff(interval: float, rng: random.Random | None = None) -> Backoff:
+    """The poll's backoff: capped at the interval, so recovery is seen within one interval.
+
+    A 60 s cap left the dashboard offline for up to a minute after the backend came back.
+    """
+    return Backoff(base=min(1.0, interval), cap=interval, rng=rng)
+
+
 class Poller:
     """Polls a backend into an `IncidentStore`."""
 
@@ -78,7 +129,7 @@ class Poller:
         self.store = store
         self.interval = interval
         self.clock = clock
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or recovery_backoff(interval)
         self.offline_after = offline_after
         self.cursor: str | None = None
         self.connection = Connection()
@@ -87,6 +138,7 @@ class Poller:
         self.offset = timedelta(0)
         """The backend's clock minus the local one, from the last page's `server_time`."""
         self._next_delay = 0.0
+        self._started: datetime | None = None
 
     def now(self) -> datetime:
         """The backend's time: the local clock corrected by the last known offset."""
@@ -100,11 +152,14 @@ class Poller:
     async def poll(self) -> PollResult:
         """Poll once (all pages) and apply; backend errors are reported, never raised."""
         self.polls += 1
+        self._started = self.now()
         try:
             changes = await self.backend.changes(self.cursor)
         except BackendError as error:
             self._failed(error)
             return PollResult(error=error)
+        finally:
+            self._started = None
         if changes.server_time is not None:
             # Network latency makes this a little late: seconds, against minutes of drift.
             self.offset = changes.server_time - self.clock()
@@ -130,32 +185,62 @@ class Poller:
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))
 
+    def check_stall(self) -> bool:
+        """Mark the link stalled if the poll under way has waited two intervals; True if so.
+
+        Only a link that would otherwise look fine (or about to be) turns stalled:
+        offline and refused already say the data is old.
+        """
+        started = self._started
+        if started is None or self.connection.state is LinkState.STALLED:
+            return False
+        if self.connection.state in (LinkState.OFFLINE, LinkState.REFUSED):
+            return False
+        if self.now() - started < timedelta(seconds=STALL_AFTER * self.interval):
+            return False
+        self.connection = replace(
+            self.connection,
+            state=LinkState.STALLED,
+            waiting_since=started,
+            error=f"{self.backend.name} has not answered for {STALL_AFTER * self.interval:g}s",
+        )
+        return True
+
     def fault(self, message: str) -> None:
         """A poll failed inside the dashboard, not at the backend: show it as a failure too.
 
         The data is no fresher than the last good poll, so the link must not say live.
         """
-        self._failed_with(message, None)
+        self._started = None
+        self._failed_with(message, None, Problem.INTERNAL)
 
     def _failed(self, error: BackendError) -> None:
         retry_after = error.retry_after if isinstance(error, Unavailable) else None
-        self._failed_with(error.message, retry_after)
+        self._failed_with(error.message, retry_after, problem_of(error))
 
-    def _failed_with(self, message: str, retry_after: float | None) -> None:
+    def _failed_with(self, message: str, retry_after: float | None, problem: Problem) -> None:
         now = self.now()
         before = self.connection
         failures = before.failures + 1
-        delay = self.backoff.delay(failures)
+        failing_since = before.failing_since or now
+        if problem in _REFUSALS:
+            # Waiting does not fix a token: ask rarely, and say what does fix it.
+            delay = REFUSED_RETRY
+            state = LinkState.REFUSED
+        else:
+            delay = self.backoff.delay(failures)
+            offline = now - failing_since >= self.offline_after or before.last_ok is None
+            state = LinkState.OFFLINE if offline and failures > 1 else LinkState.RETRYING
         if retry_after is not None:
             delay = max(delay, retry_after)
         self._next_delay = delay
-        failing_since = before.failing_since or now
-        offline = now - failing_since >= self.offline_after or before.last_ok is None
         self.connection = replace(
             before,
-            state=LinkState.OFFLINE if offline and failures > 1 else LinkState.RETRYING,
+            state=state,
             failing_since=failing_since,
             retry_at=now + timedelta(seconds=delay),
             error=message,
             failures=failures,
+            problem=problem,
+            waiting_since=None,
         )

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from rr_tui.models import Severity
 from rr_tui.present.format import SEVERITY_STYLE, clock, severity_label, span
 from rr_tui.sanitize import clean
-from rr_tui.sync.connection import Connection, LinkState
+from rr_tui.sync.connection import FIX_TOKEN, Connection, LinkState, Problem
 
 SKEW_SHOWN = timedelta(minutes=2)
 """A clock offset from the backend at least this large is shown (it is corrected anyway)."""
@@ -30,7 +30,10 @@ def skew_text(offset: timedelta) -> Text | None:
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
     """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`.
 
-    `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread.
+    `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread;
+    `◌ stalled · no answer for 5s · data 6s old` when a poll neither answers nor fails;
+    `✖ token refused (401) · check the token: rr-tui check-config · retrying in 5m`.
+    A failing link says why in words: no server, not an rr server, server failing.
     """
     text = Text()
     age = f"data {span(now - connection.last_ok)} old" if connection.last_ok else "no data yet"
@@ -47,14 +50,26 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
         text.append(f" · {span(now - connection.last_ok)} ago · more pages waiting", "yellow")
     elif connection.state is LinkState.CONNECTING:
         text.append("◌ connecting…", "bold yellow")
+    elif connection.state is LinkState.STALLED:
+        waited = now - (connection.waiting_since or now)
+        text.append("◌ stalled", "bold yellow")
+        text.append(f" · no answer for {span(max(waited, timedelta(0)))} · {age}", "yellow")
     elif connection.state is LinkState.RETRYING:
         text.append(f"◌ {retry}", "bold yellow")
-        text.append(f" · {age}", "yellow")
+        text.append(f" · {_reason(connection)}{age}", "yellow")
+    elif connection.state is LinkState.REFUSED:
+        text.append(f"✖ {connection.problem or Problem.TOKEN_REFUSED}", "bold red")
+        text.append(f" · {FIX_TOKEN} · {retry}", "red")
     else:
         since = connection.failing_since or now
         text.append(f"✖ offline since {clock(since, zone)[:5]}", "bold red")
-        text.append(f" · {age} · {retry}", "red")
+        text.append(f" · {_reason(connection)}{age} · {retry}", "red")
     return text
+
+
+def _reason(connection: Connection) -> str:
+    """`no server · ` (the problem in words and a separator), or "" if none is known."""
+    return f"{connection.problem} · " if connection.problem else ""
 
 
 @dataclass(frozen=True)
