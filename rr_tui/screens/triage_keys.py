@@ -101,22 +101,13 @@ class TriageKeys:
         if not changes:
             self.host.cannot(verb, "Nothing to change: the severity is already there.")
             return
-        # Permission before the reason: nobody types a reason only to be refused.
-        refused: list[str] = []
-        allowed: list[tuple[Incident, Severity]] = []
-        for incident, severity in changes:
-            probe = patch_action(incident, IncidentPatch(severity=severity, reason="-"), "")
-            why = self.host.triage.why_not(probe)
-            if why:
-                refused.append(f"{clean(incident.id, 20)}: {why}")
-            else:
-                allowed.append((incident, severity))
-        if not allowed:
-            self.host.cannot(verb, "\n".join(refused[:5]))
+        permitted = self._permitted(
+            verb, [(i, IncidentPatch(severity=severity, reason="-")) for i, severity in changes]
+        )
+        if not permitted:
             return
-        for line in refused:
-            self.host.refuse(line)
-        changes = allowed
+        allowed = {i.id for i in permitted}
+        changes = [(i, severity) for i, severity in changes if i.id in allowed]
         if len(changes) == 1 and verb.endswith("severity"):
             verb = f"{verb} to {self._label(changes[0][1])}"  # "Raise severity to SEV1"
 
@@ -211,12 +202,9 @@ class TriageKeys:
             reason = "Nothing to mitigate: only new, acknowledged or escalated incidents."
             self.host.cannot("Mitigate", reason)
             return
-        patch = IncidentPatch(status=Status.MITIGATED, reason="-")
-        refused = [
-            why for i in targets if (why := self.host.triage.why_not(patch_action(i, patch, "")))
-        ]
-        if len(refused) == len(targets):
-            self.host.cannot("Mitigate", "\n".join(refused[:5]))
+        probe = IncidentPatch(status=Status.MITIGATED, reason="-")
+        targets = self._permitted("Mitigate", [(i, probe) for i in targets])
+        if not targets:
             return
 
         def build(reason: str) -> list[Action]:
@@ -272,6 +260,29 @@ class TriageKeys:
             self.host.submitted(result)
 
     # --- prompts -------------------------------------------------------------------------
+
+    def _permitted(
+        self, title: str, changes: list[tuple[Incident, IncidentPatch]]
+    ) -> list[Incident]:
+        """The incidents this user may change so, asked before any reason is typed.
+
+        The others are named in a toast; if none is left, the key says why and takes
+        what is typed after it.
+        """
+        allowed: list[Incident] = []
+        refused: list[str] = []
+        for incident, patch in changes:
+            why = self.host.triage.why_not(patch_action(incident, patch, ""))
+            if why:
+                refused.append(f"{clean(incident.id, 20)}: {why}")
+            else:
+                allowed.append(incident)
+        if not allowed:
+            self.host.cannot(title, "\n".join(refused[:5]))
+            return []
+        for line in refused:
+            self.host.refuse(line)
+        return allowed
 
     def _ask_then_send(
         self,
