@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import random
 import statistics
 import tempfile
@@ -34,7 +33,7 @@ import httpx
 
 from bench.figures import Figure
 from bench.queue_paint import SIZE, BenchApp, has_rows, new_queue, repaint
-from bench.serve import TOKEN, pin, served
+from bench.serve import TOKEN, pinned, served
 from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.server import seed_data
 from rr_tui.server.seed import seed_bulk
@@ -121,17 +120,11 @@ async def _measure(url: str) -> tuple[list[Sync], list[float]]:
 
 def run() -> list[Figure]:
     """Time full syncs of 10,000 incidents from a real server, and their parts."""
-    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         _prepare(db)
-        with served(db) as url:
-            pin(0, 1)
-            try:
-                syncs, raw = asyncio.run(_measure(url))
-            finally:
-                if affinity is not None:
-                    os.sched_setaffinity(0, affinity)
+        with served(db) as url, pinned(1):
+            syncs, raw = asyncio.run(_measure(url))
     ms = {
         part: round(statistics.median(getattr(s, part) for s in syncs) * 1000, 1)
         for part in ("total", "fetch", "apply", "paint")

@@ -16,7 +16,6 @@ it takes minutes; the new sender is timed on the same smaller bulk too.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import tempfile
 import time
@@ -24,7 +23,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from bench.figures import Figure
-from bench.serve import TOKEN, pin, served
+from bench.serve import TOKEN, pinned, served
 from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.models import IncidentPatch, Status
 from rr_tui.server import seed_data
@@ -94,21 +93,13 @@ def _prepare(db: Path) -> None:
 
 def run() -> list[Figure]:
     """Time the drain of a 2,000-action bulk, and the old sender on a smaller one."""
-    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         _prepare(db)
-        with served(db) as url:
-            pin(0, 1)
-            try:
-                old_small, _ = asyncio.run(_drain(url, Path(tmp) / "a.db", BASELINE_SIZE, old=True))
-                new_small, _ = asyncio.run(
-                    _drain(url, Path(tmp) / "b.db", BASELINE_SIZE, old=False)
-                )
-                new_bulk, place = asyncio.run(_drain(url, Path(tmp) / "c.db", BULK, old=False))
-            finally:
-                if affinity is not None:
-                    os.sched_setaffinity(0, affinity)
+        with served(db) as url, pinned(1):
+            old_small, _ = asyncio.run(_drain(url, Path(tmp) / "a.db", BASELINE_SIZE, old=True))
+            new_small, _ = asyncio.run(_drain(url, Path(tmp) / "b.db", BASELINE_SIZE, old=False))
+            new_bulk, place = asyncio.run(_drain(url, Path(tmp) / "c.db", BULK, old=False))
     print(f"  drain {BULK}: {new_bulk:.1f} s, the lone note sent #{place}")
     note = "rr-tui serve (own process, own core); outbox on disk, synchronous=FULL"
     small = f"outbox.drain_{BASELINE_SIZE}.list_scan.s"

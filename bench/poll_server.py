@@ -16,7 +16,7 @@ import httpx
 
 from bench import loadgen
 from bench.figures import Figure
-from bench.serve import TOKEN, pin, served
+from bench.serve import TOKEN, pinned, served
 from rr_tui.server import seed_data
 from rr_tui.server.seed import seed_bulk
 from rr_tui.server.simulator import SIMULATOR
@@ -45,8 +45,7 @@ def run(seconds: float = 4.0) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         before, head = _prepare(db)
-        with served(db) as url:
-            pin(0, 1)
+        with served(db) as url, pinned(1):
             auth = {"Authorization": f"Bearer {TOKEN}"}
             full_url = f"{url}/incidents?limit={STORE_SIZE}"
             full_count = len(httpx.get(full_url, headers=auth, timeout=30).json()["items"])

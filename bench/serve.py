@@ -22,6 +22,18 @@ def pin(pid: int, core: int) -> None:
 
 
 @contextmanager
+def pinned(core: int) -> Iterator[None]:
+    """This process on one core for the block, then back on the cores it had."""
+    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    pin(0, core)
+    try:
+        yield
+    finally:
+        if affinity is not None:
+            os.sched_setaffinity(0, affinity)
+
+
+@contextmanager
 def served(db: Path) -> Iterator[str]:
     """`rr-tui serve` over `db` on a free port, pinned to core 0; yields its API URL."""
     command = [sys.executable, "-m", "rr_tui", "serve", "--db", str(db), "--port", "0"]
