@@ -10,7 +10,9 @@ import asyncio
 import os
 import sqlite3
 import stat
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partialmethod
@@ -394,3 +396,21 @@ def test_a_dashboard_that_crashed_exits_non_zero(
     monkeypatch.setattr(RrApp, "run", partialmethod(App.run, headless=True))
     backend = RrHttpBackend(demo_server.url, LEAD, name="rr test")
     assert run_dashboard(backend, DashboardOptions(), tmp_path / "outbox.db") == 1
+
+
+def test_dashboards_started_at_once_on_a_new_outbox_all_open_it(tmp_path: Path) -> None:
+    """Neighbour of the seeding race seen in CI: two terminals on one account started
+    together both switch a new outbox to WAL; neither may refuse to start."""
+    openers = 4
+    for round_no in range(25):
+        path = tmp_path / f"outbox{round_no}.db"
+        start = threading.Barrier(openers)
+
+        def open_it(_: int, path: Path = path, start: threading.Barrier = start) -> str:
+            start.wait()
+            outbox = Outbox(path)
+            outbox.close()
+            return "opened"
+
+        with ThreadPoolExecutor(openers) as pool:
+            assert list(pool.map(open_it, range(openers))) == ["opened"] * openers

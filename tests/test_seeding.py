@@ -11,11 +11,33 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rr_tui.server import seed_data
+from rr_tui.server import schema, seed_data
 from rr_tui.server.seed import seed_demo
 from rr_tui.server.store import Store
 
 SERVERS = 4
+ROUNDS = 25
+
+
+def _connect(url: str, start: threading.Barrier) -> str:
+    start.wait()
+    engine = schema.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+    finally:
+        engine.dispose()
+
+
+def test_connections_opened_at_once_on_a_new_file_all_get_wal(tmp_path: Path) -> None:
+    """Switching a new file to WAL is "database is locked" at once for the losers of
+    a race, busy timeout or not (seen in CI); every opener must wait and get WAL."""
+    for round_no in range(ROUNDS):
+        url = f"sqlite:///{tmp_path / f'new{round_no}.db'}"
+        start = threading.Barrier(SERVERS)
+        with ThreadPoolExecutor(SERVERS) as pool:
+            modes = list(pool.map(_connect, [url] * SERVERS, [start] * SERVERS))
+        assert modes == ["wal"] * SERVERS
 
 
 def _open_and_seed(url: str, start: threading.Barrier) -> int:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from rr_tui.sqlite_files import BUSY_SECONDS, use_wal
+
 SqliteSync = Literal["full", "normal"]
 
 
@@ -183,10 +185,8 @@ def _tune_sqlite(engine: Engine, sqlite_sync: SqliteSync) -> None:
         # writers queue on the lock instead of failing mid-transaction.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The busy timeout first: switching a new file to WAL takes a lock that
-        # a second server opening it at the same moment must wait for.
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000:.0f}")
+        use_wal(cursor)
         cursor.execute(f"PRAGMA synchronous={sqlite_sync.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

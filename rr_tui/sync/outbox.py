@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rr_tui.locations import private_dir, private_file
+from rr_tui.sqlite_files import BUSY_SECONDS, use_wal
 from rr_tui.sync.action_record import Action, ActionKind, ActionState, action_from_row
 from rr_tui.sync.outbox_file import (
     OutboxUnusable,
@@ -129,10 +130,13 @@ class Outbox:
                 raise PermissionError(f"the state directory {path.parent} is read-only")
             private_file(path)
         db = sqlite3.connect(
-            str(path) if path else ":memory:", isolation_level=None, check_same_thread=False
+            str(path) if path else ":memory:",
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_SECONDS,
         )
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db)
             # NORMAL for answers, FULL around add() (see there): losing the last "done"
             # marks to a power cut only resends those actions with their keys, which
             # the backend answers without applying twice; one fsync per answer made a
