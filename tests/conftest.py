@@ -147,7 +147,9 @@ def make_app(
     name: str = "rr test",
 ) -> RrApp:
     """A dashboard on `url` that polls only when a test says so."""
-    backend = RrHttpBackend(url, token, name=name, timeout=2.0, transport=transport)
+    # Generous: under load (2 cores, a busy CI) a 2 s answer is slow, not lost, and
+    # the tests that want a timeout force one with a transport.
+    backend = RrHttpBackend(url, token, name=name, timeout=15.0, transport=transport)
     return RrApp(
         backend,
         options or DashboardOptions(title="RR · APAC shift"),
