@@ -35,8 +35,12 @@ tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tmux >/dev/null; }
 
+# One worker per core (CI has two): the tests share nothing but the tmux server, and
+# each server, outbox and home directory is a test's own.
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP) tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # The store tests that must hold on every store run again on a real PostgreSQL:
 # scripts/pg.sh installs Debian's postgresql if pg_ctl/initdb are missing, keeps a
