@@ -134,9 +134,10 @@ def test_card_shows_their_week_in_their_zone_and_in_yours() -> None:
     )
     now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wednesday 10:00 JST, 09:00 SGT
     text = card_text(contact, now, "Asia/Singapore").plain
-    assert "today 09:00–18:00 (08:00–17:00 SGT)" in text.replace("  ", " ")
-    assert "Thu" in text
-    assert "Sat" not in text
+    assert "Mon–Fri  09:00–18:00 (08:00–17:00 SGT)" in text
+    assert "working now, until 18:00 JST (in 8h)" in text
     assert "tier 2" in text
     assert "on call now" in text
-    assert "working now" in text
+    saturday = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    text = card_text(contact, saturday, "Asia/Singapore").plain
+    assert "off hours; next starts Mon 09:00 JST (Mon 08:00 SGT), in 47h" in text

@@ -17,10 +17,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from rr_tui.models import TEAM_LABELS, Contact
-from rr_tui.present.format import category_label, clock, weekdays, working_hours, zone_label
+from rr_tui.present.format import (
+    category_label,
+    clock,
+    span,
+    weekdays,
+    working_hours,
+    zone_label,
+)
 from rr_tui.sanitize import clean
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _field(text: Text, label: str, value: str, style: str = "") -> None:
@@ -29,21 +34,49 @@ def _field(text: Text, label: str, value: str, style: str = "") -> None:
     text.append("\n")
 
 
-def _week(contact: Contact, now: datetime, home: str) -> Text:
-    """Each working day of their week, from today: their hours, then yours where it differs."""
-    text = Text()
+def _shifts(contact: Contact, now: datetime) -> list[tuple[datetime, datetime]]:
+    """Their working spans from yesterday to a week on, in their zone (overnight included)."""
     theirs = ZoneInfo(contact.timezone)
     hours = contact.working_hours
     today = now.astimezone(theirs).date()
-    for step in range(7):
+    spans = []
+    for step in range(-1, 8):
         day = today + timedelta(days=step)
-        if day.weekday() not in hours.days:
-            continue
-        # Hours on that day, not today: a daylight-saving change moves "yours" mid-week.
-        moment = datetime.combine(day, hours.start, theirs)
-        name = "today" if step == 0 else _DAYS[day.weekday()]
-        text.append(f"  {name:<6}", "bold" if step == 0 else "")
-        text.append(f"{working_hours(hours, contact.timezone, moment, home)}\n", "dim")
+        if day.weekday() in hours.days:
+            start = datetime.combine(day, hours.start, theirs)
+            end = datetime.combine(day, hours.end, theirs)
+            spans.append((start, end + timedelta(days=1) if end <= start else end))
+    return spans
+
+
+def _until(contact: Contact, now: datetime, home: str) -> str:
+    """`working until 18:00 (in 4h 28m)` or `off; next starts Thu 09:00 (in 19h 28m)`."""
+    for start, end in _shifts(contact, now):
+        if start <= now < end:
+            return f"working now, until {clock(end, contact.timezone)} (in {span(end - now)})"
+        if now < start:
+            mine = start.astimezone(ZoneInfo(home))
+            yours = f"{mine:%a %H:%M} {zone_label(now, home)}"
+            when = f"{start:%a} {clock(start, contact.timezone)} ({yours})"
+            return f"off hours; next starts {when}, in {span(start - now)}"
+    return "no working days on file"
+
+
+def _week(contact: Contact, now: datetime, home: str) -> Text:
+    """Their hours, theirs and yours; a line a day only where a clock change moves yours."""
+    text = Text()
+    hours = contact.working_hours
+    lines = []
+    today = now.astimezone(ZoneInfo(contact.timezone)).date()
+    for start, _ in (shift for shift in _shifts(contact, now) if shift[0].date() >= today):
+        lines.append((start, working_hours(hours, contact.timezone, start, home)))
+    if len({line for _, line in lines}) <= 1:
+        line = lines[0][1] if lines else "—"
+        text.append(f"  {weekdays(hours.days)}  {line}\n")
+    else:
+        for start, line in lines:
+            text.append(f"  {start:%a %b %d}  {line}\n")
+    text.append(f"  {_until(contact, now, home)}\n", "dim")
     return text
 
 
@@ -73,9 +106,8 @@ def card_text(contact: Contact, now: datetime, home: str = "UTC") -> Text:
     local = f"{clock(now, contact.timezone)} · {contact.timezone}"
     _field(text, "local", local)
     text.append("\n")
-    hours = contact.working_hours
     yours = zone_label(now, home)
-    text.append(f"WORKING WEEK  {weekdays(hours.days)} · theirs ({yours} in brackets)\n", "bold")
+    text.append(f"WORKING WEEK  theirs ({yours} in brackets)\n", "bold")
     text.append_text(_week(contact, now, home))
     notes = clean(contact.notes, 600)
     if notes:

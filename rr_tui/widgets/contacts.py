@@ -296,6 +296,10 @@ class StakeholderPane(Vertical):
         card = self.query_one(ContactCard)
         card.show(contact, self.clock())
         self.add_class("-card")
+        title = Text("CONTACT  ")
+        title.append(clean(contact.name, 60), "bold")
+        title.append("  escape: back to the list", "dim")
+        self.query_one("#contacts-title", Static).update(title)
         card.scroll_home(animate=False)
         card.focus()
 
@@ -305,6 +309,7 @@ class StakeholderPane(Vertical):
             self.remove_class("-card")
             self.query_one(ContactCard).contact = None
             self.query_one(OptionList).focus()
+            self.refresh_list()
 
     def action_search(self) -> None:
         """Open the search box and put the cursor in it."""
