@@ -815,3 +815,8 @@ def test_a_pagerduty_profile_needs_from_email(
     err = capsys.readouterr().err
     assert "profiles.pd" in err
     assert "from_email" in err
+
+
+async def test_assignable_users_come_from_the_users_api(world: World, pd: PagerDutyBackend) -> None:
+    """The assign dialog checks names against these (issue 12: `I nobody.xyz`)."""
+    assert await pd.assignable() == ["arjun.rao@example.com", ME]

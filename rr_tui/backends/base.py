@@ -141,6 +141,10 @@ class Backend(Protocol):
         """Who the credentials belong to."""
         ...
 
+    async def assignable(self) -> list[str]:
+        """The names incidents can be assigned to, as `IncidentPatch.assignee` takes them."""
+        ...
+
     async def patch(
         self, incident_id: str, change: IncidentPatch, version: int, key: str
     ) -> Incident:
