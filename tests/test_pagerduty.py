@@ -64,6 +64,16 @@ class World:
         settings.setdefault("clock", self.clock)
         return PagerDutyBackend(TOKEN, ME, url=self.url, **settings)
 
+    def dashboard(self, **settings: Any) -> RrApp:
+        """The dashboard on an adapter on the fake (polls only when a test says so)."""
+        return RrApp(
+            self.backend(**settings),
+            DashboardOptions(title="RR · PagerDuty"),
+            clock=self.clock,
+            rng=random.Random(7),
+            auto_poll=False,
+        )
+
 
 @pytest.fixture
 def world() -> Iterator[World]:
@@ -707,13 +717,7 @@ async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:
     urgent = fake.add_incident("Live attack being streamed", world.service, priority="P2")
     fake.add_incident("Spam wave", world.service, urgency="low")
     fake.note(urgent, world.arjun, "platform escalated")
-    app = RrApp(
-        world.backend(),
-        DashboardOptions(title="RR · PagerDuty"),
-        clock=world.clock,
-        rng=random.Random(7),
-        auto_poll=False,
-    )
+    app = world.dashboard()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         assert len(app.store) == 2
@@ -744,13 +748,7 @@ async def test_actions_pagerduty_cannot_express_are_unavailable_before_sending(
 ) -> None:
     fake = world.fake
     target = fake.add_incident("Nobody owns this yet", world.service, priority="P2")
-    app = RrApp(
-        world.backend(),
-        DashboardOptions(title="RR · PagerDuty"),
-        clock=world.clock,
-        rng=random.Random(7),
-        auto_poll=False,
-    )
+    app = world.dashboard()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         assert app.query_one(QueueView).select(target)
@@ -854,13 +852,7 @@ async def test_a_change_whose_reason_note_fails_is_kept_and_told_and_not_resent(
     priority had changed; a retry sent the PUT again."""
     fake = world.fake
     urgent = fake.add_incident("Live attack being streamed", world.service, priority="P2")
-    app = RrApp(
-        world.backend(transport=RefuseNotes()),
-        DashboardOptions(title="RR · PagerDuty"),
-        clock=world.clock,
-        rng=random.Random(7),
-        auto_poll=False,
-    )
+    app = world.dashboard(transport=RefuseNotes())
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         await pilot.press("0", *"shooter identified", "enter")
