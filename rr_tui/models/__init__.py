@@ -68,6 +68,8 @@ from rr_tui.models.responses import (
     Me,
     NoteResult,
     TimelinePage,
+    UserEntry,
+    UserList,
 )
 from rr_tui.models.vocabulary import (
     CATEGORIES,
@@ -137,6 +139,8 @@ __all__ = [
     "TimelineEvent",
     "TimelinePage",
     "Title",
+    "UserEntry",
+    "UserList",
     "UserName",
     "UtcDatetime",
     "WallClock",

@@ -27,6 +27,7 @@ from rr_tui.server.errors import ApiError, PreconditionRequired
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
+from rr_tui.server.routes.users import check_assignee
 from rr_tui.server.store import Cursor
 
 router = APIRouter(tags=["incidents"])
@@ -73,8 +74,9 @@ async def list_incidents(
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
-def create_incident(body: IncidentCreate, keyed: Keyed) -> Response:
+def create_incident(request: Request, body: IncidentCreate, keyed: Keyed) -> Response:
     """Open an incident (intake for report tools, integrations and the simulator)."""
+    check_assignee(request, body.assignee)
     return keyed(body, 201, lambda tx, actor: tx.create(body, actor))
 
 
@@ -102,6 +104,7 @@ def get_incident(incident_id: PathId, store: CurrentStore, _user: CurrentUser) -
     },
 )
 def patch_incident(
+    request: Request,
     incident_id: PathId,
     body: IncidentPatch,
     keyed: Keyed,
@@ -116,4 +119,6 @@ def patch_incident(
     if match is None:
         raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
     version = int(match.group(1))
+    if body.sets_assignee:
+        check_assignee(request, body.assignee)
     return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))
