@@ -34,6 +34,7 @@ from rr_tui.models import (
 )
 from rr_tui.server import migrate, rows, schema
 from rr_tui.server.cursor import Cursor
+from rr_tui.server.database import PoolOptions
 from rr_tui.server.transaction import Actor, Tx, fingerprint
 
 __all__ = [
@@ -82,9 +83,16 @@ class Store:
         self._contacts_etag = ""
 
     @classmethod
-    def open(cls, url: str, *, sqlite_sync: schema.SqliteSync = "full", **kwargs: Any) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        sqlite_sync: schema.SqliteSync = "full",
+        pool: PoolOptions | None = None,
+        **kwargs: Any,
+    ) -> Store:
         """Open the store at a SQLAlchemy URL, creating or migrating its schema as needed."""
-        return cls(schema.make_engine(url, sqlite_sync=sqlite_sync), **kwargs)
+        return cls(schema.make_engine(url, sqlite_sync=sqlite_sync, pool=pool), **kwargs)
 
     def close(self) -> None:
         """Release the database connections."""
