@@ -25,7 +25,7 @@ from rr_tui import __version__, listing, locations
 from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
 from rr_tui.config.report import describe, path_problem, problems
 from rr_tui.connect import connect
-from rr_tui.server.command import add_database_arguments
+from rr_tui.server.command import add_database_arguments, add_process_arguments
 
 
 def _rate(value: str) -> float:
@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8765, help="port to listen on (default: %(default)s)"
     )
     add_database_arguments(serve, locations.server_database())
+    add_process_arguments(serve)
     serve.add_argument(
         "--seed", action="store_true", help="load the demo data set into an empty database"
     )
@@ -354,42 +355,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import OperationalError
-
-    from rr_tui.logs import configure_logging
-    from rr_tui.server.auth import UsersFileError, demo_users, load_users
-    from rr_tui.server.build import build, redact, serve
-    from rr_tui.server.command import database_options
-    from rr_tui.server.database import DatabaseError
-    from rr_tui.server.schema import DriverMissing
+    from rr_tui.server.command import run_serve
 
     sla = load_config(args).settings.sla_targets()
-    try:
-        url, pool = database_options(args, locations.server_database())
-    except DatabaseError as error:
-        print(f"rr-tui serve: {error}", file=sys.stderr)
-        return 2
-    if args.users:
-        try:
-            users = load_users(args.users)
-        except UsersFileError as error:
-            print(f"rr-tui serve: {error}", file=sys.stderr)
-            return 2
-        tokens: dict[str, str] = {}
-    else:
-        users, tokens = demo_users(args.serve_token)
-    configure_logging()
-    try:
-        server = build(url, users, seed=args.seed, simulate=args.simulate, sla=sla, pool=pool)
-    except DriverMissing as error:
-        print(f"rr-tui serve: {error}", file=sys.stderr)
-        return 2
-    except OperationalError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
-        print(f"rr-tui serve: cannot open {redact(url)}: {reason}", file=sys.stderr)
-        return 1
-    with server:
-        return serve(server, host=args.host, port=args.port, tokens=tokens, quiet=args.quiet)
+    return run_serve(args, sla, locations.server_database())
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -142,10 +142,14 @@ def serve(
     port: int,
     tokens: Mapping[str, str],
     quiet: bool = False,
+    workers: int = 1,
+    worker_env: Mapping[str, str] | None = None,
 ) -> int:
     """Listen on host:port (0: a free port), print the banner, serve until stopped.
 
-    Returns the exit code: 1 if the port cannot be had, else 0.
+    With `workers` above 1 the server runs in that many processes (`workers`),
+    each built from `worker_env` (`factory.environment`), not in this one.
+    Returns the exit code: 1 if the port cannot be had or a worker died, else 0.
     """
     if server.seeded is not None:
         note = f"seeded {server.seeded} demo incidents"
@@ -159,6 +163,14 @@ def serve(
     base = f"http://{shown}:{sock.getsockname()[1]}"
     for line in banner(server, base, tokens):
         print(line)
+    if workers > 1:
+        print(f"serving from {workers} processes")
     sys.stdout.flush()
+    if workers > 1:
+        from rr_tui.server.workers import run_workers
+
+        server.store.engine.dispose()  # the workers open their own connections
+        with sock:
+            return run_workers(sock, workers, worker_env or {}, quiet=quiet)
     uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

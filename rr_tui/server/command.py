@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
+from rr_tui.models import Severity
 from rr_tui.server.database import ENV_URL, PoolOptions, resolve_url
 
 
@@ -57,9 +60,71 @@ def add_database_arguments(parser: argparse.ArgumentParser, default: Path) -> No
     )
 
 
+def add_process_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--workers` on `serve`'s parser."""
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="serve from N processes on the one port (default: %(default)s); several "
+        "processes need a database they can share: PostgreSQL, or SQLite on one machine",
+    )
+
+
 def database_options(
     args: argparse.Namespace, default: Path, environ: Mapping[str, str] = os.environ
 ) -> tuple[str, PoolOptions]:
     """The URL and pool the flags ask for (`DatabaseError` when the URL cannot be had)."""
     url = resolve_url(args.db, args.db_file, environ, default)
     return url, PoolOptions(size=args.pool_size, pre_ping=args.pool_pre_ping)
+
+
+def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], default: Path) -> int:
+    """`rr-tui serve` once its configuration is loaded: open, seed, listen; the exit code."""
+    from sqlalchemy.exc import OperationalError
+
+    from rr_tui.logs import configure_logging
+    from rr_tui.server.auth import UsersFileError, demo_users, load_users
+    from rr_tui.server.build import build, redact, serve
+    from rr_tui.server.database import DatabaseError
+    from rr_tui.server.factory import environment
+    from rr_tui.server.schema import DriverMissing
+
+    try:
+        url, pool = database_options(args, default)
+    except DatabaseError as error:
+        return _fail(str(error), 2)
+    if args.users:
+        try:
+            users = load_users(args.users)
+        except UsersFileError as error:
+            return _fail(str(error), 2)
+        tokens: dict[str, str] = {}
+    else:
+        users, tokens = demo_users(args.serve_token)
+    configure_logging()
+    try:
+        server = build(url, users, seed=args.seed, simulate=args.simulate, sla=sla, pool=pool)
+    except DriverMissing as error:
+        return _fail(str(error), 2)
+    except OperationalError as error:
+        # The database is down or refuses us: its first line says why (no traceback).
+        reason = str(error.orig or error).strip().splitlines()[0]
+        return _fail(f"cannot open {redact(url)}: {reason}", 1)
+    env = environment(url, users, sla=sla, pool=pool, simulate=args.simulate)
+    with server:
+        return serve(
+            server,
+            host=args.host,
+            port=args.port,
+            tokens=tokens,
+            quiet=args.quiet,
+            workers=args.workers,
+            worker_env=env,
+        )
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"rr-tui serve: {message}", file=sys.stderr)
+    return code

@@ -14,14 +14,20 @@ with that revision, not created again, and later revisions apply as usual.
 
 from __future__ import annotations
 
+import logging
+
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 from rr_tui.server import schema
 
 FIRST_REVISION = "0001"
 """Today's schema as `create_all` made it before migrations."""
+
+log = logging.getLogger(__name__)
 
 LOCK_KEY = 7_272_041
 """The PostgreSQL advisory lock id the migrating server holds (any fixed number)."""
@@ -54,8 +60,17 @@ def upgrade(engine: Engine) -> None:
 
 
 def _upgrade(conn: Connection) -> None:
+    # Alembic's own lines ("Context impl SQLiteImpl.") say nothing to an operator.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     config = alembic_config(conn)
-    tables = set(inspect(conn).get_table_names())
-    if "alembic_version" not in tables and "counters" in tables:
+    head = ScriptDirectory.from_config(config).get_current_head()
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return  # the usual start: nothing to do, nothing to log
+    if current is None and "counters" in inspect(conn).get_table_names():
+        log.info("database made before migrations: marking it as revision %s", FIRST_REVISION)
         command.stamp(config, FIRST_REVISION)
-    command.upgrade(config, "head")
+        current = FIRST_REVISION
+    if current != head:
+        log.info("migrating the database from revision %s to %s", current or "(empty)", head)
+        command.upgrade(config, "head")
