@@ -67,8 +67,9 @@ soak: $(STAMP) tools
 	  tests/test_server_hardening.py tests/test_hostile_text.py tests/test_crash_safety.py \
 	  tests/test_triage_faults.py
 
+# The throw-away PostgreSQL runs for the whole of it: bench/pg_polls.py compares it with SQLite.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	scripts/pg.sh run $(BIN)/python -m bench
 
 clean:
 	[ ! -d .pg ] || scripts/pg.sh clean

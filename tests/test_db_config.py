@@ -81,7 +81,12 @@ def test_the_first_requests_after_a_postgresql_restart_answer(tmp_path: Path) ->
                     # Fill the pool: several connections, all broken by the restart.
                     for _ in range(3):
                         assert client.get("/incidents").status_code == 200
+                    tag = client.get("/incidents").headers["ETag"]
                     subprocess.run([str(PG_SCRIPT), "restart"], check=True, timeout=60)
+                    # The idle poll (the head's own pool), then a page and a write.
+                    assert (
+                        client.get("/incidents", headers={"If-None-Match": tag}).status_code == 304
+                    )
                     assert client.get("/incidents").status_code == 200
                     assert client.get("/contacts").status_code == 200
                     created = client.post(

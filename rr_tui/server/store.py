@@ -35,6 +35,7 @@ from rr_tui.models import (
 from rr_tui.server import migrate, rows, schema
 from rr_tui.server.cursor import Cursor
 from rr_tui.server.database import PoolOptions
+from rr_tui.server.head import SEQ_QUERY, HeadReader
 from rr_tui.server.transaction import Actor, Tx, fingerprint
 
 __all__ = [
@@ -56,8 +57,7 @@ IDEMPOTENCY_TTL = timedelta(days=7)
 FIRST_INCIDENT_NO = 1000
 """The number a new store counts incidents from (its first migration sets it)."""
 
-_SEQ_QUERY = select(schema.counters.c.value).where(schema.counters.c.name == "change_seq")
-"""The newest change number: one indexed read."""
+_SEQ_QUERY = SEQ_QUERY
 
 
 class Store:
@@ -79,6 +79,7 @@ class Store:
         # threadpool from spinning on the database lock.
         self._write_lock = threading.Lock()
         self.epoch = self._init_counters()
+        self._head = HeadReader(engine)
         self._contacts: list[Contact] | None = None
         self._contacts_etag = ""
 
@@ -96,6 +97,7 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
+        self._head.close()
         self.engine.dispose()
 
     def _init_counters(self) -> str:
@@ -125,9 +127,7 @@ class Store:
 
     def head(self) -> Cursor:
         """The cursor of the newest change: one indexed read, for the no-change fast path."""
-        with self.engine.connect() as conn:
-            seq = conn.scalar(_SEQ_QUERY)
-        return Cursor(self.epoch, int(seq or 0))
+        return Cursor(self.epoch, self._head.read())
 
     def changes(self, since: Cursor | None, limit: int) -> IncidentPage:
         """Incidents changed after `since`, oldest change first, at most `limit` of them.
