@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import statistics
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -65,53 +66,73 @@ def _prepare(url: str) -> str:
         store.close()
 
 
-def _polls(url: str, *flags: str, seconds: float) -> float:
-    """No-change 304 polls per second of `rr-tui serve FLAGS` over the store at `url`."""
+ROUNDS = 3
+"""Rounds over the three servers, interleaved, so a burst of load elsewhere on the
+machine falls on every case alike; each figure is its median round."""
+
+
+@contextmanager
+def _server(url: str, *flags: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """`rr-tui serve FLAGS` over the seeded store at `url`: its no-change poll and headers."""
     head = _prepare(url)
     # The URL through the environment, as a team would give it (no password in `ps`).
     with served(None, *flags, core=None, env={ENV_URL: url}) as api:
-        target = f"{api}/incidents?since={head}"
         headers = {"Authorization": f"Bearer {TOKEN}", "If-None-Match": f'"{head}"'}
+        target = f"{api}/incidents?since={head}"
         loadgen.run(target, headers, seconds=1.0, connections=CONNECTIONS)  # warm up
-        load = loadgen.run(target, headers, seconds=seconds, connections=CONNECTIONS)
-        assert set(load.statuses) == {304}, load.statuses
-        shown = " ".join(flags) or "1 process"
-        print(f"  {shown}: {load.rps:,.0f} req/s, load generator at {load.client_cpu:.0%} CPU")
-        return load.rps
+        yield target, headers
 
 
-def run(seconds: float = 4.0) -> list[Figure]:
+def _measure(cases: dict[str, tuple[str, dict[str, str]]], seconds: float) -> dict[str, float]:
+    rounds: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(ROUNDS):
+        for name, (target, headers) in cases.items():
+            load = loadgen.run(target, headers, seconds=seconds, connections=CONNECTIONS)
+            assert set(load.statuses) == {304}, (name, load.statuses)
+            rounds[name].append(load.rps)
+            print(f"  {name}: {load.rps:,.0f} req/s, load generator at {load.client_cpu:.0%} CPU")
+    return {name: statistics.median(values) for name, values in rounds.items()}
+
+
+def run(seconds: float = 3.0) -> list[Figure]:
     """SQLite 1 process, PostgreSQL 1 and 2 processes; ratios to SQLite and to PG 1."""
-    note = f"If-None-Match 304; {CONNECTIONS} keep-alive connections; nothing pinned"
-    with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
-        print("  sqlite:")
-        sqlite = _polls(f"sqlite:///{Path(tmp) / 'polls.db'}", seconds=seconds)
-    figures = [Figure("polls.sqlite.1proc.rps", round(sqlite, 1), "req/s", note=note)]
+    note = (
+        f"If-None-Match 304; {CONNECTIONS} keep-alive connections; nothing pinned; "
+        f"median of {ROUNDS} interleaved {seconds:g} s rounds"
+    )
     pg_url = os.environ.get("RR_TEST_STORE_URL", "")
-    if not pg_url.startswith("postgresql"):
-        print("  no PostgreSQL (RR_TEST_STORE_URL): its figures are left out")
+    with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp, ExitStack() as stack:
+        cases = {
+            "sqlite 1 process": stack.enter_context(_server(f"sqlite:///{Path(tmp) / 'p.db'}"))
+        }
+        if pg_url.startswith("postgresql"):
+            one, two = (stack.enter_context(_pg_schema(pg_url)) for _ in range(2))
+            cases["postgresql 1 process"] = stack.enter_context(_server(one))
+            cases["postgresql 2 processes"] = stack.enter_context(_server(two, "--workers", "2"))
+        else:
+            print("  no PostgreSQL (RR_TEST_STORE_URL): its figures are left out")
+        rps = _measure(cases, seconds)
+    sqlite = round(rps["sqlite 1 process"], 1)
+    figures = [Figure("polls.sqlite.1proc.rps", sqlite, "req/s", note=note)]
+    if len(rps) == 1:
         return figures
-    print("  postgresql:")
-    with _pg_schema(pg_url) as url:
-        one = _polls(url, seconds=seconds)
-    with _pg_schema(pg_url) as url:
-        two = _polls(url, "--workers", "2", seconds=seconds)
+    one_rps, two_rps = (round(rps[f"postgresql {n}"], 1) for n in ("1 process", "2 processes"))
     return [
         *figures,
         Figure(
             "polls.pg.1proc.rps",
-            round(one, 1),
+            one_rps,
             "req/s",
             "polls.sqlite.1proc.rps",
-            round(sqlite, 1),
+            sqlite,
             f"target >= 0.8x; {note}",
         ),
         Figure(
             "polls.pg.2proc.rps",
-            round(two, 1),
+            two_rps,
             "req/s",
             "polls.pg.1proc.rps",
-            round(one, 1),
+            one_rps,
             f"target >= 1.6x; {note}",
         ),
     ]
