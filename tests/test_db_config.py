@@ -95,3 +95,17 @@ def test_the_first_requests_after_a_postgresql_restart_answer(tmp_path: Path) ->
                     assert created.status_code == 201, created.text
         finally:
             store.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["nosuch://rr:s3cret@db/rr", "postgresql+psycopg://rr:s3cret@db:port/rr"]
+)
+def test_a_url_sqlalchemy_cannot_use_is_one_line(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    """Found here: an unknown scheme or a malformed URL was a NoSuchModuleError /
+    ArgumentError traceback."""
+    assert main(["serve", "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "s3cret" not in err

@@ -89,7 +89,6 @@ def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], defau
     from rr_tui.server.build import build, redact, serve
     from rr_tui.server.database import DatabaseError
     from rr_tui.server.factory import environment
-    from rr_tui.server.schema import DriverMissing
 
     try:
         url, pool = database_options(args, default)
@@ -106,7 +105,7 @@ def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], defau
     configure_logging()
     try:
         server = build(url, users, seed=args.seed, simulate=args.simulate, sla=sla, pool=pool)
-    except DriverMissing as error:
+    except DatabaseError as error:  # no driver, or a URL SQLAlchemy cannot use
         return _fail(str(error), 2)
     except OperationalError as error:
         # The database is down or refuses us: its first line says why (no traceback).

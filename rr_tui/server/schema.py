@@ -27,9 +27,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.types import TypeDecorator
 
-from rr_tui.server.database import PoolOptions
+from rr_tui.server.database import DatabaseError, PoolOptions
 from rr_tui.sqlite_files import BUSY_SECONDS, use_wal
 
 SqliteSync = Literal["full", "normal"]
@@ -173,7 +174,7 @@ DRIVERS = {"postgresql": "pip install 'rr-tui[postgres]'"}
 """How to install the driver a database needs, by SQLAlchemy backend name."""
 
 
-class DriverMissing(RuntimeError):
+class DriverMissing(DatabaseError):
     """The database's Python driver is not installed; the message names what to install."""
 
 
@@ -193,6 +194,13 @@ def make_engine(
         options.update(pool_size=pool.size, max_overflow=pool.max_overflow)
     try:
         engine = create_engine(url, **options)
+    except (NoSuchModuleError, ArgumentError, ValueError) as error:
+        # Only the scheme is shown, and not the parser's words: they may quote the password.
+        scheme = url.partition("://")[0] if "://" in url else "(no scheme)"
+        what = (
+            "an unknown kind of database" if isinstance(error, NoSuchModuleError) else "malformed"
+        )
+        raise DatabaseError(f"the database URL ({scheme}://…) is {what}") from None
     except ImportError as error:
         backend = url.partition(":")[0].partition("+")[0]
         hint = DRIVERS.get(backend, "install it")
