@@ -86,7 +86,7 @@ def store_url(tmp_path: Path, name: str = "rr.db") -> Iterator[str]:
         yield STORE_URL  # another store: the caller hands over an empty database
         return
     schema_name = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(parsed)
+    admin = create_engine(parsed, pool_pre_ping=True)  # it outlives a restart (test_db_config)
     try:
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema_name}"))

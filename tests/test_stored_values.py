@@ -36,7 +36,8 @@ from rr_tui.server import schema, seed_data
 from rr_tui.server.api import create_app
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.store import Store
-from tests.conftest import LEAD, TEST_USERS, RunningServer, store_url
+from tests.conftest import LEAD, TEST_USERS, RunningServer
+from tests.conftest import store_url as store_url  # re-exported: modules import it from here
 
 EXAMPLES = settings(
     max_examples=int(os.environ.get("RR_SOAK_EXAMPLES", "40")),
