@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -67,12 +70,46 @@ def open_store(tmp_path: Path) -> Store:
     return store
 
 
+STORE_URL = os.environ.get("RR_TEST_STORE_URL", "")
+"""The database the store tests run on (`make pytest-pg` sets it); empty: SQLite files."""
+
+
+@contextmanager
+def store_url(tmp_path: Path, name: str = "rr.db") -> Iterator[str]:
+    """An empty database for one test: in `RR_TEST_STORE_URL`, or a fresh SQLite file.
+
+    On PostgreSQL a fresh schema, made first on the connections' search path,
+    so `Store.open` creates every table anew; dropped with all it holds after.
+    """
+    if not STORE_URL:
+        yield f"sqlite:///{tmp_path / name}"
+        return
+    parsed = make_url(STORE_URL)
+    if parsed.get_backend_name() != "postgresql":
+        yield STORE_URL  # another store: the caller hands over an empty database
+        return
+    schema_name = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(parsed, pool_pre_ping=True)  # it outlives a restart (test_db_config)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema_name}"))
+        yield parsed.update_query_dict(
+            {"options": f"-csearch_path={schema_name}"}
+        ).render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh store (no incidents, demo contacts)."""
-    store = open_store(tmp_path)
-    yield store
-    store.close()
+    """A fresh store (no incidents, demo contacts) on the database under test (`store_url`)."""
+    with store_url(tmp_path) as url:
+        store = Store.open(url, sqlite_sync="normal")
+        store.replace_contacts(seed_data.demo_contacts())
+        yield store
+        store.close()
 
 
 @pytest.fixture

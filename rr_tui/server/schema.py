@@ -81,9 +81,10 @@ counters = Table(
 )
 """`change_seq`: the last change number; `incident_no`: the last incident number.
 
-Writers bump `change_seq` with an UPDATE inside their transaction, which
-serialises them on that row, so change numbers become visible in commit order
-and a poller's cursor never skips a change committed late.
+Every write transaction locks the `change_seq` row first (`isolation.serialise_writers`;
+SQLite's `BEGIN IMMEDIATE`) and bumps it for each change, so writers in every
+process take turns, change numbers become visible in commit order and a
+poller's cursor never skips a change committed late.
 """
 
 meta = Table(

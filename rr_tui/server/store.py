@@ -5,7 +5,9 @@ timeline, the contacts directory) run on their own connection and see one
 snapshot each. Writes go through `Store.write()`, which queues writers on a
 lock and yields a `transaction.Tx` on a connection that begins `IMMEDIATE`
 on SQLite (see `schema`), so a change and everything it records commit
-together or not at all.
+together or not at all. On PostgreSQL, where several server processes may
+share one database, `isolation` serialises the writers and gives each read
+its one snapshot.
 
 Callers import `Store`, `Actor`, `Tx`, `Cursor` and `fingerprint` from here;
 they live in `transaction` and `cursor`, the table rows' decoding in `rows`.
@@ -32,7 +34,7 @@ from rr_tui.models import (
     TimelineEvent,
     utcnow,
 )
-from rr_tui.server import migrate, rows, schema
+from rr_tui.server import isolation, migrate, rows, schema
 from rr_tui.server.cursor import Cursor
 from rr_tui.server.database import PoolOptions
 from rr_tui.server.head import SEQ_QUERY, HeadReader
@@ -119,8 +121,12 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One write transaction: everything done through the `Tx` commits together."""
+        """One write transaction: everything done through the `Tx` commits together.
+
+        It starts once no other writer of the database, in any process, is in one.
+        """
         with self._writing() as conn:
+            isolation.serialise_writers(conn)
             yield Tx(conn, self.clock(), self.sla)
 
     # --- reads ----------------------------------------------------------------
@@ -136,7 +142,7 @@ class Store:
         future) the page starts a full snapshot (`reset`): every open incident
         plus those resolved within `resolved_window`.
         """
-        with self.engine.connect() as conn, conn.begin():
+        with isolation.snapshot(self.engine) as conn:
             head = int(conn.scalar(_SEQ_QUERY) or 0)
             table = schema.incidents
             reset = since is None or since.epoch != self.epoch or since.seq > head
@@ -169,7 +175,7 @@ class Store:
     def timeline(self, incident_id: str, after: int = 0, limit: int = 1000) -> list[TimelineEvent]:
         """An incident's timeline events with `seq > after`, oldest first."""
         table = schema.timeline
-        with self.engine.connect() as conn, conn.begin():
+        with isolation.snapshot(self.engine) as conn:
             rows.load_incident(conn, incident_id)
             events = conn.execute(
                 select(table)
@@ -199,6 +205,7 @@ class Store:
     def replace_contacts(self, contacts: Sequence[Contact]) -> None:
         """Replace the whole stakeholder directory."""
         with self._writing() as conn:
+            isolation.serialise_writers(conn)
             conn.execute(delete(schema.contacts))
             if contacts:
                 conn.execute(
