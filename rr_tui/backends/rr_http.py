@@ -41,6 +41,7 @@ from rr_tui.models import (
     TimelineEvent,
     UtcDatetime,
 )
+from rr_tui.models.compact import compact
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -192,7 +193,8 @@ class RrHttpBackend:
                 except ValidationError as error:
                     skipped.append(describe(raw, error))
             return page
-        items.extend(whole.items)
+        # Compacted page by page, so a full sync never holds every incident at full size.
+        items.extend(compact(incident) for incident in whole.items)
         return _Envelope(
             items=[],
             cursor=whole.cursor,
