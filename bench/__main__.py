@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import abuse, figures, full_sync, outbox_drain, pg_polls, poll_server, queue_paint
+from bench import abuse, figures, full_sync, idle, outbox_drain, pg_polls, poll_server, queue_paint
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "outbox_drain": outbox_drain.run,
     "abuse": abuse.run,
     "pg_polls": pg_polls.run,
+    "idle": idle.run,
 }
 
 

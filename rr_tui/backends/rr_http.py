@@ -42,6 +42,7 @@ from rr_tui.models import (
     UserEntry,
     UtcDatetime,
 )
+from rr_tui.models.compact import compact
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -193,7 +194,8 @@ class RrHttpBackend:
                 except ValidationError as error:
                     skipped.append(describe(raw, error))
             return page
-        items.extend(whole.items)
+        # Compacted page by page, so a full sync never holds every incident at full size.
+        items.extend(compact(incident) for incident in whole.items)
         return _Envelope(
             items=[],
             cursor=whole.cursor,

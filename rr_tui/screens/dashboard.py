@@ -164,6 +164,7 @@ class DashboardScreen(Screen[None]):
             if self._minute is not None:
                 self.query_one(StakeholderPane).refresh_list()
             self._minute = minute
+        self.query_one(QueueView).tick()
         self.query_one(StatusBar).status = StatusInfo(
             title=self.options.title,
             now=now,

@@ -23,6 +23,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from rr_tui.models import OPEN_STATUSES, Incident, Severity, Status
+from rr_tui.models.compact import compact
 
 SortKey = tuple[int, int, datetime, datetime, str]
 
@@ -232,7 +233,7 @@ class IncidentStore:
                 updated.add(incident.id)
             else:
                 added.add(incident.id)
-            self._by_id[incident.id] = incident
+            self._by_id[incident.id] = incident = compact(incident)
             self._confirmed.pop(incident.id, None)
             self._add(incident)
             if not reset and self._became_urgent(before, incident):

@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -29,6 +29,9 @@ from rr_tui.present.columns import cell_text, columns_for
 from rr_tui.present.format import sla
 from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sync.store import IncidentStore, StoreChange
+
+CLOCK_COLUMNS = frozenset({"age", "sla"})
+"""Columns whose text changes with the clock alone: the only cells a tick may repaint."""
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -128,6 +131,8 @@ class QueueView(ScrollView, can_focus=True):
         self._flash: dict[str, float] = {}
         self._columns = columns_for(80, options.columns)
         self._styles: dict[str, Style] = {}
+        self._painted: dict[int, tuple[str, tuple[str, ...]]] = {}
+        """Screen line -> (incident id, clock-driven cell texts) as last painted."""
 
     # --- data in -------------------------------------------------------------------
 
@@ -152,7 +157,26 @@ class QueueView(ScrollView, can_focus=True):
             and (change.reset or selected in change.changed)
         ):
             self.post_message(self.Highlighted(selected))
-        self.refresh()
+        if change:
+            # A poll that changed nothing (most polls) repaints nothing; clocks are `tick`'s.
+            self.refresh()
+
+    def tick(self) -> None:
+        """Repaint the rows whose AGE or SLA text the clock has changed since they were painted.
+
+        Called every second by the screen: a row whose text is unchanged is not
+        rendered again (under a minute AGE changes each second, above it each minute).
+        """
+        now = self.clock()
+        top = round(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        for y, (incident_id, texts) in list(self._painted.items()):
+            index = top + y - 1
+            if index >= len(self.store):
+                continue
+            incident = self.store.row(index)
+            if incident.id != incident_id or self._clock_texts(incident, now) != texts:
+                self.refresh(Region(0, y, width, 1))
 
     @property
     def flashing(self) -> frozenset[str]:
@@ -185,7 +209,7 @@ class QueueView(ScrollView, can_focus=True):
     def _move(self, index: int, *, scroll: bool = True) -> None:
         count = len(self.store)
         index = max(0, min(index, count - 1)) if count else 0
-        previous = self.selected_id
+        previous, previous_index = self.selected_id, self.cursor
         self.cursor = index
         self.selected_id = self.store.row(index).id if count else None
         top = round(self.scroll_offset.y)
@@ -196,7 +220,12 @@ class QueueView(ScrollView, can_focus=True):
                 self.scroll_to(y=index - self.page_height + 1, animate=False, immediate=True)
         if self.selected_id != previous:
             self.post_message(self.Highlighted(self.selected_id))
-        self.refresh()
+        if round(self.scroll_offset.y) != top:
+            return  # scrolling repaints every line
+        # The old cursor line and the new one; a move to the same row repaints nothing.
+        width = self.scrollable_content_region.width
+        for row in {previous_index, index} if index != previous_index else ():
+            self.refresh(Region(0, row - top + 1, width, 1))
 
     def select(self, incident_id: str) -> bool:
         """Put the cursor on an incident, if the queue shows it."""
@@ -265,8 +294,19 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self.store):
+            self._painted.pop(y, None)
             return Strip.blank(width, self.rich_style)
-        return self._row(self.store.row(index), index == self.cursor, width)
+        incident = self.store.row(index)
+        self._painted[y] = (incident.id, self._clock_texts(incident, self.clock()))
+        return self._row(incident, index == self.cursor, width)
+
+    def _clock_texts(self, incident: Incident, now: datetime) -> tuple[str, ...]:
+        """The texts of the row's cells that move with the clock (AGE, SLA)."""
+        return tuple(
+            cell_text(column.key, incident, now, self.options.severity_labels)
+            for column in self._columns
+            if column.key in CLOCK_COLUMNS
+        )
 
     def _header(self, width: int) -> Strip:
         style = self.rich_style + self._style("queue--header")

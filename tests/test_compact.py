@@ -1,0 +1,84 @@
+"""The store holds 100,000 incidents in little memory: what they hold alike is shared (issue 14).
+
+`make bench` measures the resident memory of the real dashboard; these check
+that sharing changes no value and that no change to one incident reaches another.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+from rr_tui.models import Incident
+from rr_tui.sync.store import IncidentStore
+
+RECORD = {
+    "title": "Livestream of attack being re-uploaded across accounts",
+    "summary": "Footage is being re-uploaded by newly created accounts.",
+    "severity": "SEV1",
+    "status": "new",
+    "category": "violent_extremism",
+    "region": "VN",
+    "source": "internal_detection",
+    "created_at": "2026-11-24T06:00:00Z",
+    "updated_at": "2026-11-24T06:00:00Z",
+    "due_at": "2026-11-24T07:00:00Z",
+    "version": 1,
+    "tags": ["livestream", "crisis-protocol"],
+    "escalated_to": [],
+    "links": [],
+}
+
+
+def parsed(count: int) -> list[Incident]:
+    """Incidents as the backend parses them from JSON: every one its own objects."""
+    return [
+        Incident.model_validate_json(json.dumps({**RECORD, "id": f"RR-{n}"}))
+        for n in range(1, count + 1)
+    ]
+
+
+def test_held_incidents_share_what_they_hold_alike_and_stay_equal() -> None:
+    originals = parsed(3)
+    copies = parsed(3)
+    store = IncidentStore()
+    store.apply(copies)
+    held = [store.get(incident.id) for incident in originals]
+    assert held == originals
+    assert [h.model_fields_set for h in held if h] == [o.model_fields_set for o in originals]
+    first, second, _ = (h for h in held if h)
+    # The 19-name fields set was 2.2 KB of every 3.4 KB incident.
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    assert first.tags is second.tags
+    assert first.category is second.category
+
+    # A change to one is a copy: the other, and the shared set, are untouched.
+    store.apply_local(first.id, {"tags": ["changed"], "assignee": "mei.tan"})
+    assert second.tags == ["livestream", "crisis-protocol"]
+    assert second.assignee is None
+    assert store.get(first.id) == first.model_copy(
+        update={"tags": ["changed"], "assignee": "mei.tan"}
+    )
+    store.rollback(first.id)
+    assert store.get(first.id) == originals[0]
+    assert second.model_fields_set == originals[1].model_fields_set
+
+
+def test_a_held_incident_costs_well_under_a_parsed_one() -> None:
+    """Not timed: counted in bytes allocated, the same incidents held and not held.
+
+    Measured: about 1,700 B parsed and 830-870 B held, the store's own index
+    included; without the sharing, held is more than parsed. The bound is 60 %
+    so the store's bookkeeping (which moves with the Python build) cannot flip it.
+    """
+    tracemalloc.start()
+    try:
+        loose = parsed(500)
+        alone = tracemalloc.get_traced_memory()[0]
+        store = IncidentStore()
+        store.apply(loose, reset=True)
+        del loose
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < alone * 0.6, f"{alone / 500:.0f} B parsed, {held / 500:.0f} B held"

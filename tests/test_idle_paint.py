@@ -1,0 +1,134 @@
+"""Idle at the floor: the clock moves the texts it changes, and repaints nothing else (issue 14).
+
+Counted, not timed: a spy on the queue's row renderer records which incidents
+are painted, against the real dashboard on the demo server with the frozen
+clock moved by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from rr_tui.models import IncidentCreate, Role
+from rr_tui.present.format import age, sla
+from rr_tui.server.store import Actor
+from rr_tui.widgets.queue import QueueView
+from rr_tui.widgets.status import StatusBar
+from tests.conftest import Dashboard, DashboardFactory, FakeClock, RunningServer
+
+INTAKE = Actor("intake", Role.LEAD)
+ROW = re.compile(r"(RR-\d+)\s+(\S+)\s+(\S+)")
+
+
+def shown(d: Dashboard) -> dict[str, tuple[str, str]]:
+    """AGE and SLA of every queue row on screen, as the terminal shows them, by id."""
+    return {match[1]: (match[2], match[3]) for match in ROW.finditer(d.text())}
+
+
+def truth(d: Dashboard, clock: FakeClock, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """What AGE and SLA should read now."""
+    now = clock()
+    held = {incident_id: d.app.store.get(incident_id) for incident_id in ids}
+    return {i: (age(x, now), sla(x, now)[0]) for i, x in held.items() if x is not None}
+
+
+@contextmanager
+def painted_rows(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The ids of the queue rows rendered inside the block, in order."""
+    rows: list[str] = []
+    original = QueueView._row
+
+    def spy(self: QueueView, incident, is_cursor, width):  # type: ignore[no-untyped-def]
+        rows.append(incident.id)
+        return original(self, incident, is_cursor, width)
+
+    monkeypatch.setattr(QueueView, "_row", spy)
+    yield rows
+
+
+def status_line(d: Dashboard) -> str:
+    """The status bar, as on screen."""
+    return d.text().splitlines()[0]
+
+
+async def tick(d: Dashboard, clock: FakeClock, seconds: float) -> None:
+    """Move the clock, run the screen's one-second tick, and let it paint."""
+    clock.advance(seconds)
+    d.app.dashboard.tick()
+    await d.pilot.pause()
+    await d.pilot.pause()
+
+
+async def test_age_sla_and_status_tick_exactly_when_their_text_changes(
+    demo_server: RunningServer,
+    clock: FakeClock,
+    dashboard: DashboardFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with demo_server.store.write() as tx:
+        fresh = tx.create(
+            IncidentCreate.model_validate(
+                {
+                    "title": "Live attack stream",
+                    "severity": "SEV0",
+                    "category": "violent_extremism",
+                    "region": "TH",
+                    "source": "trusted_flagger",
+                }
+            ),
+            INTAKE,
+        )
+    async with dashboard() as d:
+        await d.poll()
+        assert shown(d)[fresh.id][0] == "0s"
+        with painted_rows(monkeypatch) as rows:
+            # Each second under a minute AGE moves, and only the rows whose text moved repaint.
+            for seconds, ago in ((1, "1s"), (1, "2s"), (1, "3s"), (58, "1m")):
+                before = shown(d)
+                await tick(d, clock, seconds)
+                assert f"● live · {ago} ago" in status_line(d)
+                now = shown(d)
+                assert now == truth(d, clock, set(now)), "AGE/SLA on screen are not the truth"
+                moved = {i for i in now if now[i] != before.get(i)}
+                assert fresh.id in moved
+                assert set(rows) == moved, f"repainted {set(rows) - moved} with no new text"
+                rows.clear()
+            assert shown(d)[fresh.id][0] == "1m"
+            # Above a minute AGE moves each minute: 30 s later the row is not painted again.
+            before = shown(d)
+            bar = d.app.query_one(StatusBar)
+            monkeypatch.setattr(bar, "render", lambda: pytest.fail("status bar repainted"))
+            await tick(d, clock, 30)
+            assert shown(d)[fresh.id] == before[fresh.id]
+            assert fresh.id not in rows
+            assert shown(d) == truth(d, clock, set(before))
+            # The status bar still reads "1m ago" and the minute has not turned: not repainted.
+            assert "● live · 1m ago" in status_line(d)
+
+
+async def test_a_poll_or_a_tick_that_changes_nothing_repaints_no_row(
+    clock: FakeClock, dashboard: DashboardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with dashboard() as d:
+        visible = set(shown(d))
+        assert len(visible) > 20
+        with painted_rows(monkeypatch) as rows:
+            await d.poll()
+            await d.poll()
+            assert rows == [], "a poll with no changes re-rendered queue rows"
+            # Half a second: no AGE or SLA text moves (the clock starts on a whole second).
+            await tick(d, clock, 0.5)
+            assert rows == []
+            before = shown(d)
+            await tick(d, clock, 60)
+            moved = {i for i, texts in shown(d).items() if texts != before[i]}
+            assert set(rows) == moved
+            # A cursor move repaints the row it leaves and the row it lands on, no more.
+            rows.clear()
+            await d.press("down")
+            first, second = d.app.store.row(0).id, d.app.store.row(1).id
+            assert sorted(rows) == sorted([first, second])
