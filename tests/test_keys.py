@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from textual import events
+from textual.widgets import TextArea
 
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from tests.conftest import ANALYST, DashboardFactory, FakeClock, RunningServer
@@ -262,3 +265,40 @@ async def test_readme_counts_acknowledge_the_most_urgent_new_incident_in_two_key
         await d.press("exclamation_mark", "a")
         await d.drained()
     assert demo_server.store.get(most_urgent.id).status is Status.ACKNOWLEDGED
+
+
+async def test_pastes_are_taken_whole_or_refused_in_words_and_notes_take_lines(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """A paste over ~10,000 characters into a note vanished silently (the backend's note cap,
+    `TEXT_MAX`, is 10,000; a reason's is 1,000); notes and resolutions were one line."""
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("n", *"so far")
+        assert isinstance(d.screen, LongTextPrompt)
+        d.app.post_message(events.Paste("x" * 12_000))
+        await d.until(lambda: "Not pasted: that is 12,000 characters" in d.text())
+        assert "a note holds 10,000" in d.text()
+        assert d.screen.query_one(TextArea).text == "so far", "what was typed was lost"
+        d.app.post_message(events.Paste(":\nline two\n" + "y" * 9_000))
+        await d.until(lambda: "line two" in d.screen.query_one(TextArea).text)
+        await d.press("enter", *"line three", "ctrl+s")
+        await d.drained()
+        note = demo_server.store.timeline(incident_id)[-1].message
+        assert note.startswith("so far:\nline two\nyyy")
+        assert note.endswith("y\nline three")
+
+        await d.press("plus")  # a reason is one line: a longer paste is refused, not cut
+        d.app.post_message(events.Paste("r" * 1_200))
+        await d.until(lambda: "Not pasted: that is 1,200 characters" in d.text())
+        d.app.post_message(events.Paste("first\nsecond"))
+        await d.until(lambda: "takes one line" in d.text())
+        await d.press("escape")
+
+        await d.press("r", *"removed", "enter", *"by the partner")
+        assert isinstance(d.screen, LongTextPrompt)
+        assert "ctrl+s: send   enter: new line" in d.text()
+        await d.press("ctrl+s")
+        await d.drained()
+    assert demo_server.store.timeline(incident_id)[-1].message == "removed\nby the partner"

@@ -136,9 +136,9 @@ async def test_note_and_resolve_and_reopen(
     incident = create(demo_server)
     async with dashboard() as d:
         await d.select(incident.id)
-        await d.press("n", *"[b]partner[/b] confirms", "enter")
+        await d.press("n", *"[b]partner[/b] confirms", "ctrl+s")  # enter: a new line
         await d.drained()
-        await d.press("r", *"accounts removed", "enter")
+        await d.press("r", *"accounts removed", "ctrl+s")
         await d.drained()
         assert d.app.store.index_of(incident.id) is None  # resolved: out of the open queue
     events = demo_server.store.timeline(incident.id)

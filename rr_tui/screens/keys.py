@@ -21,6 +21,7 @@ from rr_tui.options import SavedView
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog, PickList
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
 
@@ -268,6 +269,7 @@ def binding_ids() -> set[str]:
         QueueView,
         StakeholderPane,
         TextPrompt,
+        LongTextPrompt,
         CannotAct,
         AssignDialog,
         EscalateDialog,

@@ -15,12 +15,13 @@ from typing import Any, Protocol
 
 from textual.screen import Screen
 
-from rr_tui.models import Incident, IncidentPatch, Severity, Status
+from rr_tui.models import TEXT_MAX, Incident, IncidentPatch, Severity, Status
 from rr_tui.options import DashboardOptions
 from rr_tui.present.format import severity_label
 from rr_tui.sanitize import clean
 from rr_tui.screens.dialogs import AssignDialog, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Action, ActionKind
 from rr_tui.sync.outcomes import Submitted
@@ -179,7 +180,7 @@ class TriageKeys:
                 for i in targets
             ]
 
-        self._ask_then_send("Add a note", targets, build, required=True, max_length=10_000)
+        self._write_then_send("Add a note", targets, build, "a note", TEXT_MAX)
 
     def resolve(self) -> None:
         """Resolve, with a resolution note."""
@@ -192,7 +193,9 @@ class TriageKeys:
             patch = IncidentPatch(status=Status.RESOLVED, reason=reason)
             return [patch_action(i, patch, "resolve") for i in targets]
 
-        self._ask_then_send("Resolve: resolution note", targets, build, required=True)
+        self._write_then_send(
+            "Resolve: resolution note", targets, build, "a resolution note", 1_000
+        )
 
     def mitigate(self) -> None:
         """Mark mitigated (the harm is contained: the SLA clock stops), with what was done."""
@@ -299,3 +302,19 @@ class TriageKeys:
 
         prompt = TextPrompt(title, incidents, required=required, max_length=max_length)
         self.host.ask(prompt, answered)
+
+    def _write_then_send(
+        self,
+        title: str,
+        incidents: list[Incident],
+        build: Callable[[str], list[Action]],
+        what: str,
+        limit: int,
+    ) -> None:
+        """Ask for text of several lines (a note, a resolution), up to the backend's `limit`."""
+
+        def answered(text: str | None) -> None:
+            if text is not None:
+                self._submit(build(text))
+
+        self.host.ask(LongTextPrompt(title, incidents, what=what, max_length=limit), answered)
