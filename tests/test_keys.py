@@ -9,11 +9,13 @@ from textual import events
 from textual.widgets import TextArea
 
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
+from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
 from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from tests.conftest import ANALYST, DashboardFactory, FakeClock, RunningServer
+from tests.test_triage import someone_else
 
 LEAD = Actor("lee.lead", Role.LEAD)
 
@@ -302,3 +304,65 @@ async def test_pastes_are_taken_whole_or_refused_in_words_and_notes_take_lines(
         await d.press("ctrl+s")
         await d.drained()
     assert demo_server.store.timeline(incident_id)[-1].message == "removed\nby the partner"
+
+
+async def test_one_escape_from_every_dialog_state_returns_to_the_queue(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`/` `legal` `escape` `j` left the cursor where it was; three Escapes did not help."""
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        incident = demo_server.store.get(incident_id)
+        someone_else(demo_server, incident, status="acknowledged", assignee="oth.er")
+        await d.press("1", *"spreading", "enter")  # meets the other change: one conflict
+        await d.drained()
+        states = {
+            "reason prompt": ("plus", *"half a reason"),
+            "note": ("n", *"half", "enter", *"a note"),
+            "cannot act": ("o", *"typed on"),
+            "assign": ("I", *"ana"),
+            "picker with filter text": ("e", *"leg"),
+            "picker note": ("e", "tab", *"for legal"),
+            "conflicts list": ("C", "j"),
+            "contact search with text": ("slash", *"policy", "enter"),
+            "palette with text": ("ctrl+p", *"reso"),
+            "help": ("question_mark",),
+        }
+        for state, keys in states.items():
+            await d.select(incident_id)
+            await d.press(*keys)
+            assert not d.on_dashboard() or state.startswith(("contact", "help")), state
+            await d.press("escape")
+            await d.settle()
+            assert d.on_dashboard(), f"{state}: one escape left {d.screen}"
+            assert d.app.focused is d.queue, f"{state}: the keys went to {d.app.focused}"
+            cursor = d.queue.cursor
+            await d.press("j")
+            assert d.queue.cursor == cursor + 1, f"{state}: j did not move the queue"
+    assert demo_server.store.get(incident_id).severity is Severity.SEV2  # nothing was sent
+
+
+async def test_bulk_resolve_or_lower_of_sev0_sev1_asks_a_second_time(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`*` `r` resolved 64 incidents, SEV0s among them, with one reason and no second look."""
+    urgent, minor = create(demo_server, "SEV1"), create(demo_server, "SEV3")
+    async with dashboard() as d:
+        for incident_id in (urgent, minor):
+            await d.select(incident_id)
+            await d.press("space")
+        await d.press("r", *"all done", "ctrl+s")
+        assert isinstance(d.screen, ConfirmBulk)
+        assert "Resolve 2 incidents? 1 SEV1 among them." in d.text()
+        await d.press("q", "a", "n")  # swallowed, swallowed, no
+        assert d.on_dashboard()
+        assert d.app.is_running
+        assert not d.app.outbox.waiting()
+        await d.press("minus", *"calmer", "enter")
+        assert "Lower 2 incidents? 1 SEV1 among them." in d.text()
+        await d.press("y")
+        await d.drained()
+    assert demo_server.store.get(urgent).severity is Severity.SEV2
+    assert demo_server.store.get(minor).severity is Severity.SEV4
+    assert demo_server.store.get(urgent).status is Status.NEW

@@ -241,7 +241,7 @@ async def test_escalation_picker_moves_filters_and_marks(
         assert isinstance(d.app.focused, Input)
         assert dialog.shown
         assert dialog.shown[0].contact.team is Team.PUBLIC_POLICY
-        await d.press("escape")  # clears the filter, back on the list
+        await d.press("ctrl+u", "enter")  # clears the filter, back on the list
         assert dialog.shown == dialog.ranked
         assert isinstance(d.app.focused, PickList)
         await d.press(*"legal id")

@@ -18,6 +18,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
+from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog, PickList
@@ -275,6 +276,7 @@ def binding_ids() -> set[str]:
         EscalateDialog,
         PickList,
         ConflictsDialog,
+        ConfirmBulk,
     )
     for owner in owners:
         ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)
