@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
 from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
+from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
@@ -366,3 +367,28 @@ async def test_bulk_resolve_or_lower_of_sev0_sev1_asks_a_second_time(
     assert demo_server.store.get(urgent).severity is Severity.SEV2
     assert demo_server.store.get(minor).severity is Severity.SEV4
     assert demo_server.store.get(urgent).status is Status.NEW
+
+
+async def test_help_lists_the_products_own_keys_grouped(
+    dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """`?` listed Textual's bindings (Scroll Left, Page Left, Copy selected text) beside ours."""
+    from rr_tui.config import load
+
+    (tmp_path / "config.toml").write_text('[keymap]\n"triage.ack" = "A"\n')
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(options=options) as d:
+        await d.press("question_mark")
+        assert isinstance(d.screen, HelpScreen)
+        text = d.text()
+        for internal in ("Scroll Left", "Page Left", "Copy selected text", "Maximize"):
+            assert internal not in text
+        headings = ["NAVIGATE", "TRIAGE", "VIEWS", "CONTACTS"]
+        assert all(heading in text for heading in headings)
+        assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
+        assert "Acknowledge the selected or marked incidents" in text
+        assert "A            Acknowledge" in text, "the user's keymap is not shown"
+        assert "0/1/2/3/4" in text
+        assert "Copy phone" in text
+        await d.press("question_mark")
+        assert d.on_dashboard()

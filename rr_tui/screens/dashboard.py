@@ -30,6 +30,7 @@ from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
+from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.keys import (
     PANE_KEYS,
     SCREEN_KEYS,
@@ -331,11 +332,8 @@ class DashboardScreen(Screen[None]):
         self.query_one(StakeholderPane).action_search()
 
     def action_help(self) -> None:
-        """Show or hide every key binding."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
+        """Show the product's keys, grouped (`screens/help.py`)."""
+        self.app.push_screen(HelpScreen(self.options))
 
     @property
     def narrow(self) -> bool:
