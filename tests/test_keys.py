@@ -15,7 +15,7 @@ from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
-from tests.conftest import ANALYST, DashboardFactory, FakeClock, RunningServer
+from tests.conftest import ANALYST, Dashboard, DashboardFactory, FakeClock, RunningServer, make_app
 from tests.test_triage import someone_else
 
 LEAD = Actor("lee.lead", Role.LEAD)
@@ -392,3 +392,23 @@ async def test_help_lists_the_products_own_keys_grouped(
         assert "Copy phone" in text
         await d.press("question_mark")
         assert d.on_dashboard()
+
+
+async def test_toasts_never_cover_queue_rows_at_80_columns(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """At 80x24 a toast covered the bottom rows of the queue, the cursor's among them."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(demo_server.url, clock)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        d = Dashboard(app, pilot)
+        await d.settle()
+        await d.press("G", "a", "a")  # "Nothing to acknowledge" (the last row is not new)
+        await d.until(lambda: len(d.app.screen.query(Toast)) >= 1)
+        await d.settle()
+        queue = d.queue.region
+        for toast in d.app.screen.query(Toast):
+            assert not toast.region.overlaps(queue), (toast.region, queue)
+        top = round(d.queue.scroll_offset.y)
+        assert top <= d.queue.cursor < top + d.queue.page_height, "the cursor's row is hidden"

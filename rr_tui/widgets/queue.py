@@ -243,9 +243,11 @@ class QueueView(ScrollView, can_focus=True):
     # --- painting ----------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        """Re-lay the columns for the new width."""
+        """Re-lay the columns for the new width; keep the cursor's row in view (a toast at
+        80 columns takes lines from the queue)."""
         self._columns = columns_for(self.scrollable_content_region.width, self.options.columns)
         self._sync_size()
+        self.call_after_refresh(self._move, self.cursor, scroll=True)
 
     def notify_style_update(self) -> None:
         """Forget cached styles when the theme or CSS changes."""
