@@ -81,8 +81,8 @@ class DashboardScreen(Screen[None]):
     }
     DashboardScreen.-narrow.-side #queue { display: none; }
     DashboardScreen.-narrow.-searching #detail { display: none; }
-    /* Narrow: toasts take their lines from the queue (docked in its layer) instead of
-       covering rows: one full-width line each, above the footer. */
+    /* Toasts never over queue rows: over the side column, or (narrow) docked in the layer */
+    DashboardScreen.-wide Toast { max-width: 40%; }
     DashboardScreen.-narrow ToastRack { layer: default; margin-bottom: 0; }
     DashboardScreen.-narrow Toast { width: 100%; max-width: 100%; padding: 0 1; margin: 0; }
     """
