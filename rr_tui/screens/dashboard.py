@@ -7,8 +7,8 @@ The selected incident is shown through one route only, the queue's `Highlighted`
 message. The screen owns its keys, marks, reveals, one-second tick and dialogs;
 it never opens a dialog by itself (conflicts wait, counted, until `C`).
 
-At 120 columns and more the side column sits beside the queue; below, `enter`/`p`
-swaps the queue and the side column, so 80x24 shows everything, a pane at a time.
+At 120 columns and more the side column sits beside the queue (toasts over it); below,
+`enter`/`p` swaps them, a pane at a time, and toasts take lines from the queue, never rows.
 """
 
 from __future__ import annotations
@@ -81,7 +81,6 @@ class DashboardScreen(Screen[None]):
     }
     DashboardScreen.-narrow.-side #queue { display: none; }
     DashboardScreen.-narrow.-searching #detail { display: none; }
-    /* Toasts never over queue rows: over the side column, or (narrow) docked in the layer */
     DashboardScreen.-wide Toast { max-width: 40%; }
     DashboardScreen.-narrow ToastRack { layer: default; margin-bottom: 0; }
     DashboardScreen.-narrow Toast { width: 100%; max-width: 100%; padding: 0 1; margin: 0; }
