@@ -412,3 +412,26 @@ async def test_toasts_never_cover_queue_rows_at_80_columns(
             assert not toast.region.overlaps(queue), (toast.region, queue)
         top = round(d.queue.scroll_offset.y)
         assert top <= d.queue.cursor < top + d.queue.page_height, "the cursor's row is hidden"
+
+
+async def test_switching_views_keeps_the_cursor_on_the_incident_still_shown(
+    demo_server: RunningServer, dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """Switching views put the cursor back on the top row."""
+    from rr_tui.config import load
+
+    incident_id = create(demo_server, "SEV3")  # new: in the open view and the new view
+    (tmp_path / "config.toml").write_text("")
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(options=options) as d:
+        await d.until(lambda: d.app.dashboard.view is not None)
+        await d.settle()
+        await d.select(incident_id)
+        assert d.queue.cursor > 0
+        for step in ("right_square_bracket",) * len(options.views):
+            await d.press(step)
+            await d.settle()
+            view = d.app.dashboard.view
+            assert view is not None
+            if d.app.store.index_of(incident_id) is not None:
+                assert d.queue.selected_id == incident_id, f"view {view.name} moved the cursor"
