@@ -140,7 +140,8 @@ async def test_the_readme_keystrokes_do_what_they_say(
             for key in _pilot_keys(rows[task]):
                 await d.press(key)
                 if key in VIEW_KEYS:  # the view is applied by a worker: let it land
-                    await d.until(lambda k=key: view_name() == VIEW_KEYS[k])
+                    wanted = VIEW_KEYS[key]
+                    await d.until(lambda: view_name() == wanted)
                     await d.settle()
             await d.drained()
             done.add(task)
