@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status, Team
@@ -130,9 +131,9 @@ async def test_the_readme_keystrokes_do_what_they_say(
 
     async with dashboard(options=options) as d:
 
-        def view_name() -> str:
+        def showing(name: str) -> bool:
             view = d.app.dashboard.view
-            return view.name if view else ""
+            return view is not None and view.name == name
 
         async def run(task: str, *setup: str) -> None:
             await d.press("escape", *setup)  # not counted: where the task starts from
@@ -140,8 +141,7 @@ async def test_the_readme_keystrokes_do_what_they_say(
             for key in _pilot_keys(rows[task]):
                 await d.press(key)
                 if key in VIEW_KEYS:  # the view is applied by a worker: let it land
-                    wanted = VIEW_KEYS[key]
-                    await d.until(lambda: view_name() == wanted)
+                    await d.until(partial(showing, VIEW_KEYS[key]))
                     await d.settle()
             await d.drained()
             done.add(task)
