@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -51,6 +51,7 @@ from rr_tui.screens.messages import (
     ViewApplied,
     ViewWanted,
 )
+from rr_tui.screens.typeahead import KeyDone, KeyGate
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
@@ -152,6 +153,8 @@ class RrApp(App[None]):
         self.register_theme(high_contrast_theme())
         self.theme = self.options.theme
         self.set_keymap(dict(self.options.keymap))
+        self.keys_typed = KeyGate(self, partial(App.on_event, self))
+        """Keys one at a time, end to end: text typed after `+` reaches its prompt."""
 
     # --- what the user was told ---------------------------------------------------------
 
@@ -167,6 +170,16 @@ class RrApp(App[None]):
         """Show a toast, and keep it in `notices` (a toast goes; what it said should not)."""
         self.notices.append(Notice(self.clock(), severity, title, message))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every event; keys and pastes go through the type-ahead gate."""
+        if self.keys_typed.admit(event):
+            await super().on_event(event)
+            self.keys_typed.dispatched(event)
+
+    @on(KeyDone)
+    async def _key_done(self, message: KeyDone) -> None:
+        await self.keys_typed.done(message)
 
     # --- start and stop -------------------------------------------------------------
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from textual import events
+from textual.widgets import TextArea
 
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
+from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.dialogs import CannotAct, TextPrompt
+from rr_tui.screens.help import HelpScreen
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
-from tests.conftest import ANALYST, DashboardFactory, FakeClock, RunningServer
+from tests.conftest import ANALYST, Dashboard, DashboardFactory, FakeClock, RunningServer, make_app
+from tests.test_triage import someone_else
 
 LEAD = Actor("lee.lead", Role.LEAD)
 
@@ -262,3 +268,170 @@ async def test_readme_counts_acknowledge_the_most_urgent_new_incident_in_two_key
         await d.press("exclamation_mark", "a")
         await d.drained()
     assert demo_server.store.get(most_urgent.id).status is Status.ACKNOWLEDGED
+
+
+async def test_pastes_are_taken_whole_or_refused_in_words_and_notes_take_lines(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """A paste over ~10,000 characters into a note vanished silently (the backend's note cap,
+    `TEXT_MAX`, is 10,000; a reason's is 1,000); notes and resolutions were one line."""
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        await d.press("n", *"so far")
+        assert isinstance(d.screen, LongTextPrompt)
+        d.app.post_message(events.Paste("x" * 12_000))
+        await d.until(lambda: "Not pasted: that is 12,000 characters" in d.text())
+        assert "a note holds 10,000" in d.text()
+        assert d.screen.query_one(TextArea).text == "so far", "what was typed was lost"
+        d.app.post_message(events.Paste(":\nline two\n" + "y" * 9_000))
+        await d.until(lambda: "line two" in d.screen.query_one(TextArea).text)
+        await d.press("enter", *"line three", "ctrl+s")
+        await d.drained()
+        note = demo_server.store.timeline(incident_id)[-1].message
+        assert note.startswith("so far:\nline two\nyyy")
+        assert note.endswith("y\nline three")
+
+        await d.press("plus")  # a reason is one line: a longer paste is refused, not cut
+        d.app.post_message(events.Paste("r" * 1_200))
+        await d.until(lambda: "Not pasted: that is 1,200 characters" in d.text())
+        d.app.post_message(events.Paste("first\nsecond"))
+        await d.until(lambda: "takes one line" in d.text())
+        await d.press("escape")
+
+        await d.press("r", *"removed", "enter", *"by the partner")
+        assert isinstance(d.screen, LongTextPrompt)
+        assert "ctrl+s: send   enter: new line" in d.text()
+        await d.press("ctrl+s")
+        await d.drained()
+    assert demo_server.store.timeline(incident_id)[-1].message == "removed\nby the partner"
+
+
+async def test_one_escape_from_every_dialog_state_returns_to_the_queue(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`/` `legal` `escape` `j` left the cursor where it was; three Escapes did not help."""
+    incident_id = create(demo_server, "SEV2")
+    async with dashboard() as d:
+        await d.select(incident_id)
+        incident = demo_server.store.get(incident_id)
+        someone_else(demo_server, incident, status="acknowledged", assignee="oth.er")
+        await d.press("1", *"spreading", "enter")  # meets the other change: one conflict
+        await d.drained()
+        states = {
+            "reason prompt": ("plus", *"half a reason"),
+            "note": ("n", *"half", "enter", *"a note"),
+            "cannot act": ("o", *"typed on"),
+            "assign": ("I", *"ana"),
+            "picker with filter text": ("e", *"leg"),
+            "picker note": ("e", "tab", *"for legal"),
+            "conflicts list": ("C", "j"),
+            "contact search with text": ("slash", *"policy", "enter"),
+            "palette with text": ("ctrl+p", *"reso"),
+            "help": ("question_mark",),
+        }
+        for state, keys in states.items():
+            await d.select(incident_id)
+            await d.press(*keys)
+            assert not d.on_dashboard() or state.startswith(("contact", "help")), state
+            await d.press("escape")
+            await d.settle()
+            assert d.on_dashboard(), f"{state}: one escape left {d.screen}"
+            assert d.app.focused is d.queue, f"{state}: the keys went to {d.app.focused}"
+            cursor = d.queue.cursor
+            await d.press("j")
+            assert d.queue.cursor == cursor + 1, f"{state}: j did not move the queue"
+    assert demo_server.store.get(incident_id).severity is Severity.SEV2  # nothing was sent
+
+
+async def test_bulk_resolve_or_lower_of_sev0_sev1_asks_a_second_time(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    """`*` `r` resolved 64 incidents, SEV0s among them, with one reason and no second look."""
+    urgent, minor = create(demo_server, "SEV1"), create(demo_server, "SEV3")
+    async with dashboard() as d:
+        for incident_id in (urgent, minor):
+            await d.select(incident_id)
+            await d.press("space")
+        await d.press("r", *"all done", "ctrl+s")
+        assert isinstance(d.screen, ConfirmBulk)
+        assert "Resolve 2 incidents? 1 SEV1 among them." in d.text()
+        await d.press("q", "a", "n")  # swallowed, swallowed, no
+        assert d.on_dashboard()
+        assert d.app.is_running
+        assert not d.app.outbox.waiting()
+        await d.press("minus", *"calmer", "enter")
+        assert "Lower 2 incidents? 1 SEV1 among them." in d.text()
+        await d.press("y")
+        await d.drained()
+    assert demo_server.store.get(urgent).severity is Severity.SEV2
+    assert demo_server.store.get(minor).severity is Severity.SEV4
+    assert demo_server.store.get(urgent).status is Status.NEW
+
+
+async def test_help_lists_the_products_own_keys_grouped(
+    dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """`?` listed Textual's bindings (Scroll Left, Page Left, Copy selected text) beside ours."""
+    from rr_tui.config import load
+
+    (tmp_path / "config.toml").write_text('[keymap]\n"triage.ack" = "A"\n')
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(options=options) as d:
+        await d.press("question_mark")
+        assert isinstance(d.screen, HelpScreen)
+        text = d.text()
+        for internal in ("Scroll Left", "Page Left", "Copy selected text", "Maximize"):
+            assert internal not in text
+        headings = ["NAVIGATE", "TRIAGE", "VIEWS", "CONTACTS"]
+        assert all(heading in text for heading in headings)
+        assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
+        assert "Acknowledge the selected or marked incidents" in text
+        assert "A            Acknowledge" in text, "the user's keymap is not shown"
+        assert "0/1/2/3/4" in text
+        assert "Copy phone" in text
+        await d.press("question_mark")
+        assert d.on_dashboard()
+
+
+async def test_toasts_never_cover_queue_rows_at_80_columns(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """At 80x24 a toast covered the bottom rows of the queue, the cursor's among them."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(demo_server.url, clock)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        d = Dashboard(app, pilot)
+        await d.settle()
+        await d.press("G", "a", "a")  # "Nothing to acknowledge" (the last row is not new)
+        await d.until(lambda: len(d.app.screen.query(Toast)) >= 1)
+        await d.settle()
+        queue = d.queue.region
+        for toast in d.app.screen.query(Toast):
+            assert not toast.region.overlaps(queue), (toast.region, queue)
+        top = round(d.queue.scroll_offset.y)
+        assert top <= d.queue.cursor < top + d.queue.page_height, "the cursor's row is hidden"
+
+
+async def test_switching_views_keeps_the_cursor_on_the_incident_still_shown(
+    demo_server: RunningServer, dashboard: DashboardFactory, tmp_path: Path
+) -> None:
+    """Switching views put the cursor back on the top row."""
+    from rr_tui.config import load
+
+    incident_id = create(demo_server, "SEV3")  # new: in the open view and the new view
+    (tmp_path / "config.toml").write_text("")
+    options = load(tmp_path / "config.toml").settings.dashboard_options()
+    async with dashboard(options=options) as d:
+        await d.until(lambda: d.app.dashboard.view is not None)
+        await d.settle()
+        await d.select(incident_id)
+        assert d.queue.cursor > 0
+        for step in ("right_square_bracket",) * len(options.views):
+            await d.press(step)
+            await d.settle()
+            view = d.app.dashboard.view
+            assert view is not None
+            if d.app.store.index_of(incident_id) is not None:
+                assert d.queue.selected_id == incident_id, f"view {view.name} moved the cursor"

@@ -128,6 +128,8 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path, clock: FakeClock, si
         pytest.param(("n", *"Partner NGO confirms"), id="note"),
         pytest.param(("I", *"pri"), id="assign"),
         pytest.param(("e", "down", "space"), id="escalate"),
+        pytest.param(("question_mark",), id="help"),
+        pytest.param(("space", "down", "space", "r", *"done", "ctrl+s"), id="confirm_bulk"),
     ],
 )
 def test_dialog(

@@ -136,9 +136,9 @@ async def test_note_and_resolve_and_reopen(
     incident = create(demo_server)
     async with dashboard() as d:
         await d.select(incident.id)
-        await d.press("n", *"[b]partner[/b] confirms", "enter")
+        await d.press("n", *"[b]partner[/b] confirms", "ctrl+s")  # enter: a new line
         await d.drained()
-        await d.press("r", *"accounts removed", "enter")
+        await d.press("r", *"accounts removed", "ctrl+s")
         await d.drained()
         assert d.app.store.index_of(incident.id) is None  # resolved: out of the open queue
     events = demo_server.store.timeline(incident.id)
@@ -241,7 +241,7 @@ async def test_escalation_picker_moves_filters_and_marks(
         assert isinstance(d.app.focused, Input)
         assert dialog.shown
         assert dialog.shown[0].contact.team is Team.PUBLIC_POLICY
-        await d.press("escape")  # clears the filter, back on the list
+        await d.press("ctrl+u", "enter")  # clears the filter, back on the list
         assert dialog.shown == dialog.ranked
         assert isinstance(d.app.focused, PickList)
         await d.press(*"legal id")
@@ -448,7 +448,7 @@ async def test_palette_lists_every_titled_key_from_the_same_definitions(
         bound = {b.id for b in d.app.dashboard.BINDINGS if not isinstance(b, tuple)}
         assert {key.id for key in (*PANE_KEYS, *TRIAGE_KEYS, *SCREEN_KEYS)} <= bound
         await d.press("question_mark")
-        assert d.screen.query("HelpPanel")
+        assert type(d.screen).__name__ == "HelpScreen"
 
 
 async def test_a_palette_command_runs_its_key(

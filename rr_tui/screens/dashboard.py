@@ -7,8 +7,8 @@ The selected incident is shown through one route only, the queue's `Highlighted`
 message. The screen owns its keys, marks, reveals, one-second tick and dialogs;
 it never opens a dialog by itself (conflicts wait, counted, until `C`).
 
-At 120 columns and more the side column sits beside the queue; below, `enter`/`p`
-swaps the queue and the side column, so 80x24 shows everything, a pane at a time.
+At 120 columns and more the side column sits beside the queue (toasts over it); below,
+`enter`/`p` swaps them, a pane at a time, and toasts take lines from the queue, never rows.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
+from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.jump import Jumper
 from rr_tui.screens.keys import (
     PANE_KEYS,
@@ -81,6 +82,9 @@ class DashboardScreen(Screen[None]):
     }
     DashboardScreen.-narrow.-side #queue { display: none; }
     DashboardScreen.-narrow.-searching #detail { display: none; }
+    DashboardScreen.-wide Toast { max-width: 40%; }
+    DashboardScreen.-narrow ToastRack { layer: default; margin-bottom: 0; }
+    DashboardScreen.-narrow Toast { width: 100%; max-width: 100%; padding: 0 1; margin: 0; }
     """
 
     BINDINGS = bindings((*PANE_KEYS, *TRIAGE_KEYS, *SCREEN_KEYS))
@@ -338,11 +342,8 @@ class DashboardScreen(Screen[None]):
         self.query_one(StakeholderPane).action_search()
 
     def action_help(self) -> None:
-        """Show or hide every key binding."""
-        if self.query("HelpPanel"):
-            self.app.action_hide_help_panel()
-        else:
-            self.app.action_show_help_panel()
+        """Show the product's keys, grouped (`screens/help.py`)."""
+        self.app.push_screen(HelpScreen(self.options))
 
     @property
     def narrow(self) -> bool:

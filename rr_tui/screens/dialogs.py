@@ -22,6 +22,7 @@ from textual.widgets import Input, Static
 from rr_tui.models import Incident
 from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
+from rr_tui.widgets.bounded import BoundedInput, Refused
 
 DIALOG_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
@@ -74,7 +75,9 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Static(Text(self.title_text), id="title")
             yield Static(subject_line(self.incidents), id="subject")
-            field = Input(placeholder=self.placeholder, max_length=self.max_length, id="text")
+            field = BoundedInput(
+                "a reason", placeholder=self.placeholder, max_length=self.max_length, id="text"
+            )
             field.cursor_blink = False
             yield field
             yield Static("", id="error")
@@ -90,6 +93,10 @@ class TextPrompt(ModalScreen[str | None]):
             )
             return
         self.dismiss(value)
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.query_one("#error", Static).update(Text(message.reason))
 
     def action_cancel(self) -> None:
         """Close without sending anything."""

@@ -218,10 +218,6 @@ class EscalateDialog(ModalScreen[EscalationCreate | None]):
         self.dismiss(EscalationCreate(targets=targets, note=note))
 
     def action_cancel(self) -> None:
-        """Clear the filter if there is one, else close without escalating."""
-        search = self.query_one("#filter", Input)
-        if search.value:
-            search.value = ""
-            self.query_one(PickList).focus()
-            return
+        """Close without escalating, from any state (a filter typed or not): one `escape`
+        always gets back to the queue. `ctrl+u` clears the filter."""
         self.dismiss(None)

@@ -18,9 +18,11 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
+from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog, PickList
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
 
@@ -268,11 +270,13 @@ def binding_ids() -> set[str]:
         QueueView,
         StakeholderPane,
         TextPrompt,
+        LongTextPrompt,
         CannotAct,
         AssignDialog,
         EscalateDialog,
         PickList,
         ConflictsDialog,
+        ConfirmBulk,
     )
     for owner in owners:
         ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)

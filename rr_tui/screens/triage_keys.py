@@ -15,12 +15,14 @@ from typing import Any, Protocol
 
 from textual.screen import Screen
 
-from rr_tui.models import Incident, IncidentPatch, Severity, Status
+from rr_tui.models import TEXT_MAX, Incident, IncidentPatch, Severity, Status
 from rr_tui.options import DashboardOptions
 from rr_tui.present.format import severity_label
 from rr_tui.sanitize import clean
+from rr_tui.screens.confirm import URGENT, ConfirmBulk, urgent_count
 from rr_tui.screens.dialogs import AssignDialog, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog
+from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Action, ActionKind
 from rr_tui.sync.outcomes import Submitted
@@ -122,7 +124,11 @@ class TriageKeys:
             ]
 
         required = self.host.options.require_reason
-        self._ask_then_send(f"{verb}: why?", [i for i, _ in changes], build, required=required)
+        lowered = [i for i, to in changes if i.severity in URGENT and to.rank > i.severity.rank]
+        confirm = self._bulk_question("Lower", [i for i, _ in changes], lowered)
+        self._ask_then_send(
+            f"{verb}: why?", [i for i, _ in changes], build, required=required, confirm=confirm
+        )
 
     # --- status and owner ----------------------------------------------------------------
 
@@ -179,7 +185,7 @@ class TriageKeys:
                 for i in targets
             ]
 
-        self._ask_then_send("Add a note", targets, build, required=True, max_length=10_000)
+        self._write_then_send("Add a note", targets, build, "a note", TEXT_MAX)
 
     def resolve(self) -> None:
         """Resolve, with a resolution note."""
@@ -192,7 +198,10 @@ class TriageKeys:
             patch = IncidentPatch(status=Status.RESOLVED, reason=reason)
             return [patch_action(i, patch, "resolve") for i in targets]
 
-        self._ask_then_send("Resolve: resolution note", targets, build, required=True)
+        confirm = self._bulk_question("Resolve", targets, targets)
+        self._write_then_send(
+            "Resolve: resolution note", targets, build, "a resolution note", 1_000, confirm
+        )
 
     def mitigate(self) -> None:
         """Mark mitigated (the harm is contained: the SLA clock stops), with what was done."""
@@ -284,6 +293,33 @@ class TriageKeys:
             self.host.refuse(line)
         return allowed
 
+    def _bulk_question(
+        self, verb: str, incidents: list[Incident], urgent: list[Incident]
+    ) -> str | None:
+        """The second question a bulk change of SEV0/SEV1 incidents asks (None: no need)."""
+        named = urgent_count(urgent, self.host.options.severity_labels)
+        if len(incidents) < 2 or not named:
+            return None
+        return f"{verb} {len(incidents)} incidents? {named} among them."
+
+    def _send_confirmed(
+        self, build: Callable[[str], list[Action]], confirm: str | None
+    ) -> Callable[[str | None], None]:
+        """What to do with a prompt's text: send it, after `confirm` is answered yes if given."""
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            if confirm is None:
+                self._submit(build(text))
+                return
+            title = "Are you sure? This touches the most urgent incidents"
+            self.host.ask(
+                ConfirmBulk(title, confirm), lambda yes: self._submit(build(text)) if yes else None
+            )
+
+        return answered
+
     def _ask_then_send(
         self,
         title: str,
@@ -292,10 +328,21 @@ class TriageKeys:
         *,
         required: bool,
         max_length: int = 1000,
+        confirm: str | None = None,
     ) -> None:
-        def answered(text: str | None) -> None:
-            if text is not None:
-                self._submit(build(text))
-
+        answered = self._send_confirmed(build, confirm)
         prompt = TextPrompt(title, incidents, required=required, max_length=max_length)
         self.host.ask(prompt, answered)
+
+    def _write_then_send(
+        self,
+        title: str,
+        incidents: list[Incident],
+        build: Callable[[str], list[Action]],
+        what: str,
+        limit: int,
+        confirm: str | None = None,
+    ) -> None:
+        """Ask for text of several lines (a note, a resolution), up to the backend's `limit`."""
+        answered = self._send_confirmed(build, confirm)
+        self.host.ask(LongTextPrompt(title, incidents, what=what, max_length=limit), answered)

@@ -133,6 +133,8 @@ class QueueView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._painted: dict[int, tuple[str, tuple[str, ...]]] = {}
         """Screen line -> (incident id, clock-driven cell texts) as last painted."""
+        self._hidden: str | None = None
+        """The incident the cursor was on when a view hid it (found again by the next)."""
 
     # --- data in -------------------------------------------------------------------
 
@@ -149,7 +151,12 @@ class QueueView(ScrollView, can_focus=True):
             self.set_timer(self.options.flash_seconds + 0.05, self._expire_flash)
         self._sync_size()
         before = self.selected_id
-        self._follow_selection()
+        if change.reset:
+            self._switch_view()
+        else:
+            hidden = self._hidden  # a poll is not the user moving the cursor
+            self._follow_selection()
+            self._hidden = hidden
         selected = self.selected_id
         if (
             selected is not None
@@ -191,6 +198,21 @@ class QueueView(ScrollView, can_focus=True):
     def _sync_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.store) + 1)
 
+    def _switch_view(self) -> None:
+        """A new view (or a full reload): keep the cursor on the incident if it still shows.
+
+        One hidden by this view is remembered and found again by the next view that shows
+        it (`open` → `urgent` → `new`), unless the cursor was moved in between.
+        """
+        wanted = self._hidden or self.selected_id
+        if wanted and self.store.index_of(wanted) is not None:
+            self.selected_id, self._hidden = wanted, None
+        elif wanted:
+            self._hidden = wanted
+        hidden = self._hidden
+        self._follow_selection()
+        self._hidden = hidden  # `_move` forgets it: only the user's moves should
+
     def _follow_selection(self) -> None:
         """Put the cursor back on the selected incident, wherever it moved."""
         index = self.store.index_of(self.selected_id) if self.selected_id else None
@@ -207,6 +229,7 @@ class QueueView(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.height - 1, 1)
 
     def _move(self, index: int, *, scroll: bool = True) -> None:
+        self._hidden = None
         count = len(self.store)
         index = max(0, min(index, count - 1)) if count else 0
         previous, previous_index = self.selected_id, self.cursor
@@ -272,9 +295,16 @@ class QueueView(ScrollView, can_focus=True):
     # --- painting ----------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        """Re-lay the columns for the new width."""
+        """Re-lay the columns for the new width; keep the cursor's row in view (a toast at
+        80 columns takes lines from the queue)."""
         self._columns = columns_for(self.scrollable_content_region.width, self.options.columns)
         self._sync_size()
+        self.call_after_refresh(self._keep_in_view)
+
+    def _keep_in_view(self) -> None:
+        hidden = self._hidden
+        self._move(self.cursor, scroll=True)
+        self._hidden = hidden
 
     def notify_style_update(self) -> None:
         """Forget cached styles when the theme or CSS changes."""
