@@ -179,9 +179,9 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "app.search_contacts",
         "/",
         "search_contacts",
-        "Find contact",
-        "Find a contact",
-        "Search the stakeholder directory",
+        "Find",
+        "Find an incident or a contact",
+        "Search incidents (id, title, owner) and the stakeholder directory",
     ),
     Key(
         "app.toggle_reveal",
