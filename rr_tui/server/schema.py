@@ -145,6 +145,19 @@ escalations = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Index("ix_clocks_incident", "incident_id", "id"),
+)
+"""Legal and protocol clocks (`rr_tui.deadlines.Clock` as `doc`; state and due_at for queries)."""
+
 contacts = Table(
     "contacts",
     metadata,
