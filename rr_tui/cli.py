@@ -144,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--users", type=Path, metavar="FILE", help="users and tokens (TOML)")
     serve.add_argument(
+        "--clock-rules",
+        type=Path,
+        metavar="FILE",
+        help="the team's clock rules (TOML), added to and overriding the shipped catalogue",
+    )
+    serve.add_argument(
         "--token",
         dest="serve_token",
         help="fix the demo-lead user's token (for scripts); ignored with --users",
@@ -357,6 +363,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from rr_tui import deadlines
     from rr_tui.logs import configure_logging
     from rr_tui.server.auth import UsersFileError, demo_users, load_users
     from rr_tui.server.build import build, database_url, serve
@@ -371,9 +378,19 @@ def _serve(args: argparse.Namespace) -> int:
         tokens: dict[str, str] = {}
     else:
         users, tokens = demo_users(args.serve_token)
+    try:
+        catalogue = deadlines.load(args.clock_rules)
+    except deadlines.CatalogueError as error:
+        print("\n".join(f"rr-tui serve: {line}" for line in error.lines), file=sys.stderr)
+        return 2
     configure_logging()
     with build(
-        database_url(args.db), users, seed=args.seed, simulate=args.simulate, sla=sla
+        database_url(args.db),
+        users,
+        seed=args.seed,
+        simulate=args.simulate,
+        sla=sla,
+        catalogue=catalogue,
     ) as server:
         return serve(server, host=args.host, port=args.port, tokens=tokens, quiet=args.quiet)
 

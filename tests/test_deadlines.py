@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rr_tui import deadlines
+from rr_tui.cli import main
 from rr_tui.deadlines import (
     AS_PUBLISHED,
     CatalogueError,
@@ -257,3 +258,15 @@ def test_a_calendar_with_holidays_and_a_pause_over_the_weekend_counts_working_ti
 def test_a_working_hours_rule_without_a_calendar_is_refused() -> None:
     with pytest.raises(ValueError, match="no calendar"):
         rule(counting="working_hours")
+
+
+def test_serve_refuses_a_broken_team_rules_file_with_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text('[rules.x]\nlabel = "x"\n', encoding="utf-8")
+    code = main(["serve", "--clock-rules", str(path), "--db", str(tmp_path / "x.db")])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert f"rr-tui serve: {path}:1: rules.x.source: missing" in err[-1]
+    assert len(err) == 6  # instrument, markets, trigger, duration, deliverable, source
