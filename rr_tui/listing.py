@@ -134,10 +134,18 @@ def _minutes_left(incident: Incident, now: datetime) -> int | None:
     return int((incident.due_at - now) / timedelta(minutes=1))
 
 
+def _deadline_left(incident: Incident, now: datetime) -> int | None:
+    """Minutes to the soonest running legal clock (negative: missed); None without one."""
+    if incident.deadline_at is None:
+        return None
+    return int((incident.deadline_at - now) / timedelta(minutes=1))
+
+
 def _json_item(incident: Incident, options: DashboardOptions, now: datetime) -> dict[str, Any]:
     item = incident.model_dump(mode="json")
     item["severity_label"] = severity_label(options.severity_labels, incident.severity)
     item["sla_minutes_left"] = _minutes_left(incident, now)
+    item["deadline_minutes_left"] = _deadline_left(incident, now)
     if not _shown(incident, options):
         item["title"] = MASKED
         item["summary"] = ""
@@ -159,6 +167,10 @@ CSV_FIELDS = (
     "age_minutes",
     "sensitive",
     "title",
+    # Added with legal clocks: at the end, so existing spreadsheets keep their columns.
+    "deadline_at",
+    "deadline_rule",
+    "deadline_minutes_left",
 )
 
 
@@ -188,6 +200,9 @@ def _write_csv(
             "age_minutes": int((now - incident.created_at) / timedelta(minutes=1)),
             "sensitive": "yes" if incident.sensitive else "no",
             "title": incident.title if _shown(incident, options) else MASKED,
+            "deadline_at": incident.deadline_at.isoformat() if incident.deadline_at else None,
+            "deadline_rule": incident.deadline_rule,
+            "deadline_minutes_left": _deadline_left(incident, now),
         }
         writer.writerow([_cell(row[name]) for name in CSV_FIELDS])
 

@@ -60,6 +60,7 @@ def test_intake_from_a_regulator_starts_the_matching_clock_in_the_same_transacti
         ClockState.RUNNING,
     )
     assert clock.due_at == incident.created_at + timedelta(hours=4)
+    assert (incident.deadline_at, incident.deadline_rule) == (clock.due_at, "id-permen5-urgent")
     events = TimelinePage.model_validate_json(
         lead.get(f"/incidents/{incident.id}/timeline").content
     ).items
@@ -140,7 +141,9 @@ def test_roles_each_step_for_an_analyst_and_a_lead(
     assert step(lead, result, "met", evidence=" ").json()["error"]["code"] == "clock_step_refused"
     done = step(lead, result, "met", **met)
     assert done.status_code == 200, done.text
-    assert ClockResult.model_validate_json(done.content).clock.state is ClockState.MET
+    result = ClockResult.model_validate_json(done.content)
+    assert result.clock.state is ClockState.MET
+    assert result.incident.deadline_at is None  # nothing left running: the queue forgets it
     with server.client(ANALYST) as own:
         mine = create(own, region="AU", assignee="ana.lyst")
         result = ClockResult.model_validate_json(start(own, mine, "au-osa-removal").content)

@@ -31,16 +31,21 @@ from rr_tui.server.transaction import Actor, Tx
 _CLOCKS = TypeAdapter(list[Clock])
 
 
-def read(conn: Connection, incident_id: str, now: datetime) -> list[Clock]:
-    """The incident's clocks, oldest first, each in its state at `now` (missed by itself)."""
+def stored(conn: Connection, incident_id: str) -> list[Clock]:
+    """The incident's clocks as stored, oldest first."""
     docs = conn.scalars(
         select(schema.clocks.c.doc)
         .where(schema.clocks.c.incident_id == incident_id)
         .order_by(schema.clocks.c.id)
     )
+    return _CLOCKS.validate_python(list(docs))
+
+
+def read(conn: Connection, incident_id: str, now: datetime) -> list[Clock]:
+    """The incident's clocks, oldest first, each in its state at `now` (missed by itself)."""
     return [
         clock.model_copy(update={"state": clock.state_at(now)})
-        for clock in _CLOCKS.validate_python(list(docs))
+        for clock in stored(conn, incident_id)
     ]
 
 
@@ -67,7 +72,14 @@ def _record(
 ) -> ClockResult:
     """Store the clock, bump the incident's version and write the timeline event."""
     clock = _store(tx, clock)
-    updated = tx._save(incident)
+    # Stored state: a running clock past due (missed by itself) still heads the queue.
+    running = [kept for kept in stored(tx.conn, incident.id) if kept.state is ClockState.RUNNING]
+    soonest = min(running, key=lambda kept: kept.due_at, default=None)
+    updated = tx._save(
+        incident,
+        deadline_at=soonest.due_at if soonest else None,
+        deadline_rule=soonest.rule.id if soonest else None,
+    )
     message = f"{clock.rule.id} {step}: due {clock.due_at:%Y-%m-%d %H:%M} UTC"
     tx._event(
         incident.id,

@@ -116,6 +116,9 @@ incidents = Table(
     Column("version", Integer, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("links", JSON, nullable=False),
+    # The soonest running clock (`clocks`), kept by every clock write for the queue.
+    Column("deadline_at", UtcDateTime),
+    Column("deadline_rule", String(64)),
     Column("change_seq", Integer, nullable=False),
     Index("ix_incidents_change_seq", "change_seq", unique=True),
     Index("ix_incidents_status", "status"),
