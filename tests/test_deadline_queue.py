@@ -57,8 +57,8 @@ def test_the_detail_lines_give_due_in_shift_and_market_time_left_rule_and_source
     now = T0 + timedelta(hours=2, minutes=40)
     lines = clock_lines([met, order], now, "Asia/Singapore", "IN")
     assert [line.head for line in lines] == [
-        "● running   in-it-rules-order  due 17:00 SGT · 14:30 Kolkata  20m left",
-        "✓ met       in-it-rules-ncii  due 16:00 SGT · 13:30 Kolkata  met",
+        "● running in-it-rules-order  17:00 SGT · 14:30 Kolkata  20m left",
+        "✓ met in-it-rules-ncii  16:00 SGT · 13:30 Kolkata  met",
     ]
     assert [line.tone for line in lines] == ["near", "done"]
     assert lines[0].source.strip().startswith("IT Amendment Rules 2026, G.S.R. 120(E)")

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rr_tui.deadlines import Clock, ClockState
-from rr_tui.present.format import clock as clock_time
-from rr_tui.present.format import span
+from rr_tui.present.format import span, stamp, zone_label
 from rr_tui.sanitize import clean
 
 MARKET_ZONES: dict[str, str] = {
@@ -53,6 +52,9 @@ class ClockLine:
 
     head: str
     source: str
+    """The source's citation, one short line."""
+    url: str
+    """Where the source is published."""
     tone: str
     """"missed", "near" (under 30 minutes left), "done" (met or cancelled) or ""."""
 
@@ -79,17 +81,24 @@ def _tone(clock: Clock, now: datetime, state: ClockState) -> str:
     return ""
 
 
+def _when(moment: datetime, zone: str, now: datetime) -> str:
+    """`14:52 SGT` today, `Nov 25 14:02 SGT` on another day (in that zone)."""
+    return f"{stamp(moment, zone, now)} {zone_label(moment, zone)}"
+
+
 def clock_line(clock: Clock, now: datetime, shift_zone: str, region: str) -> ClockLine:
     """How one clock reads at `now`: due in the shift zone and in the market's local time."""
     state = clock.state_at(now)
-    due = clock_time(clock.due_at, shift_zone)
+    due = _when(clock.due_at, shift_zone, now)
     market_zone = MARKET_ZONES.get(region)
     if market_zone and market_zone != shift_zone:
-        due += f" · {clock_time(clock.due_at, market_zone)}"
+        due += f" · {_when(clock.due_at, market_zone, now)}"
     rule = clean(clock.rule.id, 64)
-    head = f"{STATE_MARK[state]} {state.value:<9} {rule}  due {due}  {_left(clock, now, state)}"
-    source = f"  {clean(clock.rule.source.title, 200)}  {clean(clock.rule.source.url, 200)}"
-    return ClockLine(head, source, _tone(clock, now, state))
+    head = f"{STATE_MARK[state]} {state.value} {rule}  {due}  {_left(clock, now, state)}"
+    title = clean(clock.rule.source.title, 300)
+    # One line in a side column of 60 cells: the full citation is in the rule (`url`).
+    source = f"  {title[:55]}…" if len(title) > 56 else f"  {title}"
+    return ClockLine(head, source, clean(clock.rule.source.url, 300), _tone(clock, now, state))
 
 
 def clock_lines(

@@ -27,7 +27,7 @@ class ClocksPane(Static):
 
     DEFAULT_CSS = """
     ClocksPane {
-        display: none; height: auto; max-height: 9; padding: 0 1;
+        display: none; height: auto; max-height: 12; padding: 0 1;
         border-top: hkey $panel-lighten-2;
     }
     """
