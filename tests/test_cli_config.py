@@ -305,6 +305,7 @@ def test_list_as_csv_with_a_view(
         "deadline_at",
         "deadline_rule",
         "deadline_minutes_left",
+        "clocks",
     ]
 
 

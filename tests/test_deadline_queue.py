@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from rr_tui import deadlines
 from rr_tui.backends.base import Conflict
 from rr_tui.backends.rr_http import RrHttpBackend
+from rr_tui.config import Settings
 from rr_tui.deadlines.wire import ClockStart, ClockStep
+from rr_tui.listing import fetch_report, write_list
 from rr_tui.models import Severity
 from rr_tui.present.clocks import clock_lines
 from rr_tui.present.columns import cell_text
@@ -92,3 +97,27 @@ async def test_the_rr_client_starts_lists_and_steps_clocks_with_versions(
         assert met.clock.state is deadlines.ClockState.MET
     finally:
         await backend.aclose()
+
+
+async def test_rr_tui_list_carries_the_next_deadline_and_every_clock(
+    server: RunningServer,
+) -> None:
+    with server.client() as lead:
+        clocked = create(lead, source="regulator", region="ID", category="violent_extremism")
+        create(lead, source="user_report")
+    settings = Settings()
+    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
+    incidents, _, clocks = await fetch_report(RrHttpBackend(server.url, LEAD), view)
+    assert list(clocks) == [clocked.id]  # only incidents with a clock running are asked
+    out = io.StringIO()
+    now = datetime.now(UTC)
+    write_list(out, "json", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
+    items = {item["id"]: item for item in json.loads(out.getvalue())["items"]}
+    (clock,) = items[clocked.id]["clocks"]
+    assert (clock["rule"]["id"], clock["state"]) == ("id-permen5-urgent", "running")
+    assert items[clocked.id]["deadline_rule"] == "id-permen5-urgent"
+    assert 238 <= items[clocked.id]["deadline_minutes_left"] <= 240
+    out = io.StringIO()
+    write_list(out, "csv", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows[clocked.id]["clocks"].startswith("id-permen5-urgent running ")
