@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from rr_tui.app import RrApp
 from rr_tui.deadlines import ClockState
 from rr_tui.models import Incident
 from rr_tui.screens.clock_dialog import ClockDialog
@@ -23,9 +22,9 @@ from rr_tui.screens.dialogs import TextPrompt
 from rr_tui.server import clock_steps
 from rr_tui.widgets.clocks import ClocksPane
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import SHIFT_START, FakeClock, RunningServer, make_app, settle
+from tests.conftest import SHIFT_START, FakeClock, RunningServer, make_app
 from tests.test_api import create
-from tests.test_snapshots import SIZES, SnapCompare
+from tests.test_snapshots import SIZES, SnapCompare, settled
 
 
 def regulator_intake(server: RunningServer, **overrides: Any) -> Incident:
@@ -115,15 +114,12 @@ def three_clocks(server: RunningServer, clock: FakeClock) -> Incident:
 
 
 def showing(incident_id: str, *keys: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """`settled`, with the cursor put on `incident_id` before the keys."""
+
     async def run_before(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, RrApp)
-        await settle(app, pilot)
-        assert app.query_one(QueueView).select(incident_id)
-        await settle(app, pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(app, pilot)
+        await settled()(pilot)
+        assert pilot.app.query_one(QueueView).select(incident_id)
+        await settled(*keys)(pilot)
 
     return run_before
 

@@ -7,32 +7,22 @@ older dashboard reads a newer server.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from rr_tui.deadlines.clocks import Clock
 from rr_tui.deadlines.rules import RULE_ID_PATTERN, ClockRule, Deliverable
 from rr_tui.models import ClientDatetime, Duration, Incident
-from rr_tui.models.base import nul_at
+
+# The API's own request base (unknown fields and NUL refused), shared on purpose.
+from rr_tui.models.base import _Request
 
 Words = Annotated[str, StringConstraints(max_length=1_000)]
 """A reason or an evidence note."""
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        where = nul_at(data)
-        if where is not None:
-            raise ValueError(f"{where[:80]} holds a NUL character (U+0000): remove it")
-        return data
-
-
-class ClockStart(_Body):
+class ClockStart(_Request):
     """`POST /incidents/{id}/clocks`: start a rule's clock by hand."""
 
     rule: Annotated[str, StringConstraints(pattern=RULE_ID_PATTERN)]
@@ -47,7 +37,7 @@ Step = Literal["pause", "resume", "extend", "met", "cancel"]
 """The steps a clock can take after it started."""
 
 
-class ClockStep(_Body):
+class ClockStep(_Request):
     """`POST /incidents/{id}/clocks/{clock_id}/steps`: pause, resume, extend, met or cancel."""
 
     step: Step
