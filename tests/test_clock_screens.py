@@ -1,8 +1,8 @@
 """Legal clocks on the dashboard: the whole flow from the keyboard, and pictures of three clocks.
 
 Against the demo server with a frozen clock: an intake from a regulator starts
-its clock by itself, `L` starts another from the rules that apply, meets one and
-meets one; the snapshots show the clocks pane with three clocks on one incident
+its clock by itself, `L` starts another from the rules that apply and meets the
+first; the snapshots show the clocks pane with three clocks on one incident
 at 80x24 and 160x48 (and, at 160x48, the queue's LEGAL column).
 """
 
