@@ -35,14 +35,18 @@ tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tmux >/dev/null; }
 
+# One worker per core (CI has two): the tests share nothing but the tmux server, and
+# each server, outbox and home directory is a test's own.
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP) tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # The store tests that must hold on every store run again on a real PostgreSQL:
 # scripts/pg.sh installs Debian's postgresql if pg_ctl/initdb are missing, keeps a
 # throw-away cluster in .pg/ (as the postgres user when run as root), starts it on a
 # free 127.0.0.1 port and stops it when pytest ends, passed or not.
-STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py
+STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py tests/test_migrations.py tests/test_db_config.py
 
 pytest-pg: $(STAMP)
 	scripts/pg.sh run $(BIN)/python -m pytest -q $(STORE_TESTS)
@@ -67,8 +71,9 @@ soak: $(STAMP) tools
 	  tests/test_server_hardening.py tests/test_hostile_text.py tests/test_crash_safety.py \
 	  tests/test_triage_faults.py
 
+# The throw-away PostgreSQL runs for the whole of it: bench/pg_polls.py compares it with SQLite.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	scripts/pg.sh run $(BIN)/python -m bench
 
 clean:
 	[ ! -d .pg ] || scripts/pg.sh clean

@@ -333,7 +333,12 @@ class RrApp(App[None]):
 
     @work(exclusive=True, group="contacts", exit_on_error=False)
     async def load_contacts(self) -> None:
-        """Refresh the directory from the backend; on failure the cached one stays."""
+        """Refresh the directory and who can be assigned from the backend; on failure the
+        last ones stay."""
+        try:
+            self.triage.people.accounts = frozenset(await self.backend.assignable())
+        except BackendError as error:
+            log.info("assignable users not refreshed: %s", error.message)
         try:
             contacts = await self.backend.contacts()
         except BackendError as error:

@@ -43,6 +43,9 @@ TEST_USERS = Users(
     ]
 )
 
+DEMO_USERS = Users(TEST_USERS, roster=seed_data.ANALYSTS)
+"""The test users, and the demo's analysts who own seeded incidents (assignable, no token)."""
+
 
 @dataclass
 class RunningServer:
@@ -124,7 +127,7 @@ def demo_server(tmp_path: Path, clock: FakeClock) -> Iterator[RunningServer]:
     """The reference server with the demo data set, seeded at a frozen time."""
     store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}", sqlite_sync="normal", clock=clock)
     seed_demo(store, random.Random(2041))
-    with ServerThread(create_app(store, TEST_USERS)) as thread:
+    with ServerThread(create_app(store, DEMO_USERS)) as thread:
         yield RunningServer(thread.url, store)
     store.close()
 
@@ -147,7 +150,9 @@ def make_app(
     name: str = "rr test",
 ) -> RrApp:
     """A dashboard on `url` that polls only when a test says so."""
-    backend = RrHttpBackend(url, token, name=name, timeout=2.0, transport=transport)
+    # Generous: under load (2 cores, a busy CI) a 2 s answer is slow, not lost, and
+    # the tests that want a timeout force one with a transport.
+    backend = RrHttpBackend(url, token, name=name, timeout=15.0, transport=transport)
     return RrApp(
         backend,
         options or DashboardOptions(title="RR · APAC shift"),

@@ -79,7 +79,7 @@ def store_url(tmp_path: Path) -> Iterator[str]:
         yield url  # another store: the caller hands over an empty database
         return
     name = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(parsed)
+    admin = create_engine(parsed, pool_pre_ping=True)  # it outlives a restart (test_db_config)
     try:
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {name}"))

@@ -70,6 +70,8 @@ from rr_tui.models.responses import (
     Me,
     NoteResult,
     TimelinePage,
+    UserEntry,
+    UserList,
 )
 from rr_tui.models.vocabulary import (
     CATEGORIES,
@@ -140,6 +142,8 @@ __all__ = [
     "TimelineEvent",
     "TimelinePage",
     "Title",
+    "UserEntry",
+    "UserList",
     "UserName",
     "UtcDatetime",
     "WallClock",
