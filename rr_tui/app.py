@@ -53,6 +53,7 @@ from rr_tui.screens.messages import (
 )
 from rr_tui.screens.typeahead import KeyDone, KeyGate
 from rr_tui.sync.actions import Drainer
+from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outbox import Outbox
@@ -148,6 +149,7 @@ class RrApp(App[None]):
             self.clock,
             self.triage,
             backend_name=backend.name,
+            clock_desk=ClockDesk(backend, self.store, failures=(BackendError,)),
         )
         """The base screen; dialogs go on top of it."""
         self.register_theme(high_contrast_theme())

@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--users", type=Path, metavar="FILE", help="users and tokens (TOML)")
     serve.add_argument(
+        "--clock-rules",
+        type=Path,
+        metavar="FILE",
+        help="the team's clock rules (TOML), added to and overriding the shipped catalogue",
+    )
+    serve.add_argument(
         "--token",
         dest="serve_token",
         help="fix the demo-lead user's token (for scripts); ignored with --users",

@@ -28,6 +28,8 @@ from rr_tui import __version__
 from rr_tui.backends.base import ChangeSet, Conflict, Intercepted, NoToken, Rejected
 from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
+from rr_tui.deadlines import Clock, ClockRule
+from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep, RuleList
 from rr_tui.models import (
     API_PREFIX,
     Contact,
@@ -278,3 +280,38 @@ class RrHttpBackend:
             headers={"Idempotency-Key": key},
         )
         return self._parse(EscalationResult, response)
+
+    # --- legal and protocol clocks (rr API only; see rr_tui.deadlines) ---------------
+
+    async def clock_rules(self) -> list[ClockRule]:
+        """The server's clock rules catalogue (shipped and the team's)."""
+        return self._parse(RuleList, await self._request("GET", "/clock-rules")).items
+
+    async def clocks(self, incident_id: str) -> list[Clock]:
+        """The incident's clocks, each in its state now."""
+        response = await self._request("GET", f"/incidents/{incident_id}/clocks")
+        return self._parse(ClockList, response).items
+
+    async def start_clock(
+        self, incident_id: str, body: ClockStart, version: int, key: str
+    ) -> ClockResult:
+        """Start a rule's clock against `version`; `key` makes a retry safe."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/clocks",
+            json=body.model_dump(mode="json", exclude_none=True),
+            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
+        )
+        return self._parse(ClockResult, response)
+
+    async def step_clock(
+        self, incident_id: str, clock_id: int, body: ClockStep, version: int, key: str
+    ) -> ClockResult:
+        """Pause, resume, extend, meet or cancel a clock against `version`."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/clocks/{clock_id}/steps",
+            json=body.model_dump(mode="json", exclude_none=True),
+            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
+        )
+        return self._parse(ClockResult, response)

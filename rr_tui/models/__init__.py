@@ -11,6 +11,7 @@ One model, in parts that each hold one idea:
 - `base`: the two bases: responses ignore unknown fields, requests forbid them.
 - `incidents`: an incident, its timeline events and its escalations.
 - `contacts`: the escalation directory and working hours.
+- `durations`: durations as people write them (`30m`, `2h`, `3d`).
 - `requests`: the API's path prefix and the request bodies.
 - `responses`: pages, results, errors, health and `Me`.
 
@@ -18,6 +19,7 @@ Import from `rr_tui.models`, not from the parts: every public name is here.
 """
 
 from rr_tui.models.contacts import Contact, WorkingHours
+from rr_tui.models.durations import Duration, format_duration, parse_duration
 from rr_tui.models.fields import (
     CATEGORY_PATTERN,
     CONTACT_NAME_MAX,
@@ -109,6 +111,7 @@ __all__ = [
     "Contact",
     "ContactId",
     "ContactList",
+    "Duration",
     "ErrorBody",
     "ErrorDetail",
     "Escalation",
@@ -145,5 +148,7 @@ __all__ = [
     "UtcDatetime",
     "WallClock",
     "WorkingHours",
+    "format_duration",
+    "parse_duration",
     "utcnow",
 ]

@@ -28,6 +28,7 @@ from textual.widgets import Footer
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
+from rr_tui.screens.clock_keys import ClockKeys
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
 from rr_tui.screens.help import HelpScreen
@@ -51,6 +52,7 @@ from rr_tui.screens.messages import (
 )
 from rr_tui.screens.telling import Toast, answer, arrival
 from rr_tui.screens.triage_keys import TriageKeys
+from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outcomes import BatchDone, Submitted
@@ -101,6 +103,7 @@ class DashboardScreen(Screen[None]):
         triage: TriageService,
         *,
         backend_name: str = "",
+        clock_desk: ClockDesk | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -110,6 +113,8 @@ class DashboardScreen(Screen[None]):
         self.triage = triage
         self.backend_name = backend_name
         self.keys = TriageKeys(self)
+        run = partial(self.run_worker, group="clocks", exit_on_error=False)
+        self.clocks = ClockKeys(self, clock_desk, options.zones, run)
         self.marked: frozenset[str] = frozenset()
         """Incidents marked for a bulk action (the screen owns them; widgets get copies)."""
         self.revealed: frozenset[str] = frozenset()
@@ -131,6 +136,7 @@ class DashboardScreen(Screen[None]):
             with Vertical(id="side"):
                 names = self.directory.label  # contact ids shown as people's names
                 yield IncidentDetail(self.options, self.clock, names=names, id="detail")
+                yield self.clocks.make_pane()
                 home = self.options.zones[0] if self.options.zones else "UTC"
                 finder = self.jumper.finder(self.store)
                 yield StakeholderPane(
@@ -167,6 +173,7 @@ class DashboardScreen(Screen[None]):
         if minute != self._minute:
             if self._minute is not None:
                 self.query_one(StakeholderPane).refresh_list()
+                self.clocks.tick()
             self._minute = minute
         self.query_one(QueueView).tick()
         self.query_one(StatusBar).status = StatusInfo(
@@ -205,6 +212,7 @@ class DashboardScreen(Screen[None]):
     def _show_selected(self, message: QueueView.Highlighted) -> None:
         incident = self.store.get(message.incident_id) if message.incident_id else None
         self.query_one(IncidentDetail).show(incident)
+        self.clocks.selected(incident)
         self.query_one(StakeholderPane).show_for(incident)
         if incident is not None:
             self.post_message(TimelineWanted(incident.id, incident.version))
@@ -224,6 +232,7 @@ class DashboardScreen(Screen[None]):
     @on(TimelineLoaded)
     def _timeline_loaded(self, message: TimelineLoaded) -> None:
         self.query_one(IncidentDetail).append_events(message.incident_id, message.events)
+        self.clocks.timeline(self.store.get(message.incident_id), message.events)
 
     @on(ContactsLoaded)
     def _contacts_loaded(self) -> None:
@@ -326,6 +335,10 @@ class DashboardScreen(Screen[None]):
             self.refuse("Nothing urgent waits for an acknowledgement in this view.")
         else:
             queue.select(self.store.row(index).id)
+
+    def action_clocks(self) -> None:
+        """`L`: start or step a legal clock of the selected incident (`ClockKeys`)."""
+        self.clocks.open()
 
     def action_toggle_reveal(self) -> None:
         """Reveal or mask the selected incident's sensitive text."""

@@ -119,6 +119,9 @@ incidents = Table(
     Column("version", Integer, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("links", JSON, nullable=False),
+    # The soonest running clock (`clocks`), kept by every clock write for the queue.
+    Column("deadline_at", UtcDateTime),
+    Column("deadline_rule", String(64)),
     Column("change_seq", Integer, nullable=False),
     Index("ix_incidents_change_seq", "change_seq", unique=True),
     Index("ix_incidents_status", "status"),
@@ -147,6 +150,19 @@ escalations = Table(
     Column("actor", String(64), nullable=False),
     Column("at", UtcDateTime, nullable=False),
 )
+
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Index("ix_clocks_incident", "incident_id", "id"),
+)
+"""Legal and protocol clocks (`rr_tui.deadlines.Clock` as `doc`; state and due_at for queries)."""
 
 contacts = Table(
     "contacts",
