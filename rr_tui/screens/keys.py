@@ -18,8 +18,8 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
-from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.clock_dialog import ClockDialog
+from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog, PickList
