@@ -10,6 +10,7 @@ One model, in parts that each hold one idea:
 - `vocabulary`: the enums (severity, status, ...) and the tables that go with them.
 - `base`: the two bases: responses ignore unknown fields, requests forbid them.
 - `incidents`: an incident, its timeline events and its escalations.
+- `milestones`: what a timeline says of how it went (times to act, SLA met or missed).
 - `contacts`: the escalation directory and working hours.
 - `requests`: the API's path prefix and the request bodies.
 - `responses`: pages, results, errors, health and `Me`.
@@ -50,6 +51,14 @@ from rr_tui.models.fields import (
     utcnow,
 )
 from rr_tui.models.incidents import Escalation, Incident, TimelineEvent
+from rr_tui.models.milestones import (
+    ClockOutcome,
+    EscalationStep,
+    Milestones,
+    SlaState,
+    duration_text,
+    milestones,
+)
 from rr_tui.models.requests import (
     API_PREFIX,
     EscalationCreate,
@@ -103,6 +112,7 @@ __all__ = [
     "USER_NAME_PATTERN",
     "Category",
     "ClientDatetime",
+    "ClockOutcome",
     "ConflictBody",
     "Contact",
     "ContactId",
@@ -112,6 +122,7 @@ __all__ = [
     "Escalation",
     "EscalationCreate",
     "EscalationResult",
+    "EscalationStep",
     "EventKind",
     "Health",
     "Incident",
@@ -121,6 +132,7 @@ __all__ = [
     "IncidentPatch",
     "Link",
     "Me",
+    "Milestones",
     "NoteCreate",
     "NoteResult",
     "NoteText",
@@ -128,6 +140,7 @@ __all__ = [
     "Region",
     "Role",
     "Severity",
+    "SlaState",
     "Source",
     "Status",
     "Summary",
@@ -141,5 +154,7 @@ __all__ = [
     "UtcDatetime",
     "WallClock",
     "WorkingHours",
+    "duration_text",
+    "milestones",
     "utcnow",
 ]
