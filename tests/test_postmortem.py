@@ -11,11 +11,13 @@ import httpx
 import pytest
 from markdown_it import MarkdownIt
 
+from rr_tui import locations
 from rr_tui.backends.rr_http import RrHttpBackend
 from rr_tui.cli import main
 from rr_tui.models import Incident
 from rr_tui.reports import IncidentRecord, fetch_record, postmortem_text
-from tests.conftest import LEAD, FakeClock, RunningServer
+from rr_tui.widgets.detail import IncidentDetail
+from tests.conftest import LEAD, DashboardFactory, FakeClock, RunningServer
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -133,3 +135,28 @@ def test_postmortem_command_prints_json_and_names_a_missing_incident(
 
     assert main(["postmortem", "RR-NOPE", *args]) == 1
     assert "no incident RR-NOPE" in capsys.readouterr().err
+
+
+async def test_p_key_writes_the_draft_and_toasts_where_or_why_not(
+    demo_server: RunningServer, dashboard: DashboardFactory
+) -> None:
+    async with dashboard() as d:
+        detail = d.app.query_one(IncidentDetail)
+        await d.until(lambda: detail.incident is not None and detail.events, "timeline shown")
+        assert detail.incident is not None
+        # A file where the reports folder should be: the write fails, the dashboard goes on.
+        blocker = locations.reports_dir()
+        blocker.parent.mkdir(parents=True, exist_ok=True)
+        blocker.write_text("not a folder")
+        await d.press("P")
+        await d.until(lambda: any("not written" in t for t in d.toasts()), "failure toast")
+        assert d.on_dashboard()
+
+        blocker.unlink()
+        await d.press("P")
+        await d.until(lambda: [t for t in d.toasts() if t.endswith(".md")], "path toast")
+        written = [Path(t) for t in d.toasts() if t.endswith(".md")]
+        text = written[0].read_text(encoding="utf-8")
+        assert f"# Post-mortem: {detail.incident.id}" in text
+        assert text.count(" UTC | ") >= len(detail.events)  # every event, with its date
+        assert not list(blocker.glob("*.partial"))

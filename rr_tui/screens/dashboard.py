@@ -30,6 +30,7 @@ from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
+from rr_tui.screens.exports import postmortem_of
 from rr_tui.screens.keys import (
     PANE_KEYS,
     SCREEN_KEYS,
@@ -324,6 +325,11 @@ class DashboardScreen(Screen[None]):
         self.revealed = self.revealed ^ {selected}
         self.query_one(QueueView).revealed = self.revealed
         self.query_one(IncidentDetail).revealed = self.revealed
+
+    def action_postmortem(self) -> None:
+        """Write the selected incident's post-mortem draft; toast the path (or why not)."""
+        detail = self.query_one(IncidentDetail)
+        self.tell(postmortem_of(detail, self.options, self.revealed, self.clock(), self.directory))
 
     def action_search_contacts(self) -> None:
         """Find a stakeholder from anywhere: open the directory search."""

@@ -189,6 +189,15 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Reveal / mask",
         "Show or hide the selected sensitive incident's text",
     ),
+    Key(
+        "incident.postmortem",
+        "P",
+        "postmortem",
+        "Post-mortem",
+        "Write post-mortem draft",
+        "Write the selected incident's post-mortem draft to a file",
+        show=False,
+    ),
     Key("app.help", "question_mark", "help", "Keys"),
     Key(
         "queue.next_unacknowledged",
