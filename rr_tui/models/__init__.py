@@ -10,6 +10,7 @@ One model, in parts that each hold one idea:
 - `vocabulary`: the enums (severity, status, ...) and the tables that go with them.
 - `base`: the two bases: responses ignore unknown fields, requests forbid them.
 - `incidents`: an incident, its timeline events and its escalations.
+- `handovers`: the shift handover note and its acknowledgement.
 - `milestones`: what a timeline says of how it went (times to act, SLA met or missed).
 - `contacts`: the escalation directory and working hours.
 - `requests`: the API's path prefix and the request bodies.
@@ -50,6 +51,7 @@ from rr_tui.models.fields import (
     WallClock,
     utcnow,
 )
+from rr_tui.models.handovers import Handover, HandoverAck, HandoverCreate, HandoverList
 from rr_tui.models.incidents import Escalation, Incident, TimelineEvent
 from rr_tui.models.milestones import (
     ClockOutcome,
@@ -124,6 +126,10 @@ __all__ = [
     "EscalationResult",
     "EscalationStep",
     "EventKind",
+    "Handover",
+    "HandoverAck",
+    "HandoverCreate",
+    "HandoverList",
     "Health",
     "Incident",
     "IncidentCreate",
