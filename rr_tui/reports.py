@@ -1,4 +1,4 @@
-"""Headless reports from a backend: `rr-tui postmortem ID`.
+"""Headless reports from a backend: `rr-tui postmortem ID`, `rr-tui handover`.
 
 Each report reads what it needs through the same Backend adapter as the dashboard
 (so it works on every backend), computes the milestones with the one definition in
@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rr_tui.config import Settings
 from rr_tui.listing import fetch_all
-from rr_tui.models import Contact, Incident, TimelineEvent, milestones
+from rr_tui.models import Contact, Handover, HandoverCreate, Incident, TimelineEvent, milestones
+from rr_tui.present import handover as shift
 from rr_tui.present.postmortem import render_json, render_markdown
 from rr_tui.sanitize import clean
 
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
 
 TIMELINE_ROUNDS = 100
 """Timeline pages one report reads at most (the rr server serves 1,000 events a page)."""
+
+HANDOVER_TIMELINES = 300
+"""Timelines a handover reads at most: those of the incidents most recently changed."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,77 @@ def print_postmortem(backend: Backend, settings: Settings, incident_id: str, fmt
     return 0
 
 
+def shift_span(value: str) -> timedelta:
+    """`8h`, `90m`, `1d`: how far back a handover looks (argparse type)."""
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([mhd])\s*", value)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a span such as 8h, 90m or 1d")
+    unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+    span = timedelta(**{unit: int(match.group(1))})
+    if not timedelta(0) < span <= timedelta(days=14):
+        raise argparse.ArgumentTypeError("the span must be above 0 and at most 14 days")
+    return span
+
+
+async def fetch_handover(
+    backend: Backend, since: datetime, now: datetime, note: str | None
+) -> tuple[shift.HandoverSummary, list[str]]:
+    """The shift's summary (after storing `note`, if given); and warnings for stderr."""
+    from rr_tui.backends.handovers import handovers_of
+
+    warnings: list[str] = []
+    notes: list[Handover] = []
+    try:
+        keeper = handovers_of(backend)
+        if note is not None:
+            if keeper is None:
+                raise _unsupported(backend)
+            body = HandoverCreate(note=note, since=since)
+            await keeper.write_handover(body, f"handover-{uuid.uuid4()}")
+        store, _skipped = await fetch_all(backend)
+        moved = sorted(
+            (i for i in store if i.updated_at >= since), key=lambda i: i.updated_at, reverse=True
+        )
+        if len(moved) > HANDOVER_TIMELINES:
+            warnings.append(
+                f"{len(moved)} incidents changed: changes listed for the "
+                f"{HANDOVER_TIMELINES} most recent"
+            )
+        timelines = {i.id: await full_timeline(backend, i.id) for i in moved[:HANDOVER_TIMELINES]}
+        if keeper is not None:
+            notes = await keeper.handovers(pending=True)
+        else:
+            warnings.append(f"{backend.name} keeps no handover notes")
+    finally:
+        await backend.aclose()
+    summary = shift.summarize(store, timelines, notes, since=since, now=now)
+    return summary, warnings
+
+
+def _unsupported(backend: Backend) -> Exception:
+    from rr_tui.backends.base import Rejected
+
+    return Rejected(f"{backend.name} keeps no handover notes", 501, "unsupported")
+
+
+def print_handover(backend: Backend, settings: Settings, args: argparse.Namespace) -> int:
+    """Print the shift handover to stdout (storing `--note` first); returns the exit code."""
+    from rr_tui.backends.base import BackendError
+
+    now = datetime.now(UTC)
+    try:
+        summary, warnings = asyncio.run(fetch_handover(backend, now - args.since, now, args.note))
+    except BackendError as error:
+        print(f"rr-tui handover: {clean(error.message, 300)}", file=sys.stderr)
+        return 1
+    for warning in warnings:
+        print(f"rr-tui handover: {clean(warning, 300)}", file=sys.stderr)
+    reveal = settings.dashboard_options().reveal_sensitive
+    render = shift.render_json if args.format == "json" else shift.render_markdown
+    sys.stdout.write(render(summary, reveal=reveal))
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: Callable[[argparse.ArgumentParser], None],
@@ -117,9 +194,30 @@ def add_commands(
         "--format", choices=("md", "json"), default="md", help="default: %(default)s"
     )
     common(postmortem)
-    postmortem.set_defaults(run=run, report="postmortem")
+    postmortem.set_defaults(run=run)
+
+    handover = commands.add_parser(
+        "handover",
+        help="print the shift handover; --note stores the outgoing lead's note",
+        description="What is open by severity with owner and next deadline, what breached or "
+        "is about to, what changed during the shift, escalations waiting for an answer, and "
+        "the handover notes the incoming lead has not acknowledged yet.",
+    )
+    handover.add_argument(
+        "--since",
+        type=shift_span,
+        default=timedelta(hours=8),
+        metavar="SPAN",
+        help="how far back the shift goes: 8h, 90m, 1d (default: 8h)",
+    )
+    handover.add_argument("--format", choices=("md", "json"), default="md")
+    handover.add_argument("--note", help="store this handover note first (leads only)")
+    common(handover)
+    handover.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, backend: Backend, settings: Settings) -> int:
     """Run the report command `args` names against `backend`; returns the exit code."""
+    if args.command == "handover":
+        return print_handover(backend, settings, args)
     return print_postmortem(backend, settings, args.incident_id, args.format)

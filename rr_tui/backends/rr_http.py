@@ -33,6 +33,9 @@ from rr_tui.models import (
     Contact,
     EscalationCreate,
     EscalationResult,
+    Handover,
+    HandoverCreate,
+    HandoverList,
     Incident,
     IncidentPage,
     IncidentPatch,
@@ -268,3 +271,31 @@ class RrHttpBackend:
             headers={"Idempotency-Key": key},
         )
         return self._parse(EscalationResult, response)
+
+    # --- shift handovers (an rr server capability; see `rr_tui.backends.handovers`) --------
+
+    async def handovers(self, *, pending: bool) -> list[Handover]:
+        """Handover notes, newest first (only unacknowledged ones if `pending`)."""
+        params = {"pending": "true"} if pending else {}
+        response = await self._request("GET", "/handovers", params=params)
+        return self._parse(HandoverList, response).items
+
+    async def write_handover(self, body: HandoverCreate, key: str) -> Handover:
+        """POST the outgoing lead's note with an idempotency key."""
+        response = await self._request(
+            "POST",
+            "/handovers",
+            json=body.model_dump(mode="json"),
+            headers={"Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
+
+    async def acknowledge_handover(self, handover: Handover, reply: str, key: str) -> Handover:
+        """Acknowledge the version of `handover` that was read."""
+        response = await self._request(
+            "POST",
+            f"/handovers/{handover.id}/acknowledgement",
+            json={"reply": reply},
+            headers={"If-Match": f'"{handover.version}"', "Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
