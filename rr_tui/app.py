@@ -54,6 +54,7 @@ from rr_tui.screens.messages import (
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
+from rr_tui.sync.handover_desk import HandoverDesk
 from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.outcomes import TriageEvent
 from rr_tui.sync.poller import Poller, recovery_backoff
@@ -149,6 +150,7 @@ class RrApp(App[None]):
             backend_name=backend.name,
         )
         """The base screen; dialogs go on top of it."""
+        self.handover_desk = self.dashboard.handovers = HandoverDesk(backend, self.clock)
         self.register_theme(high_contrast_theme())
         self.theme = self.options.theme
         self.set_keymap(dict(self.options.keymap))
@@ -331,7 +333,8 @@ class RrApp(App[None]):
 
     @work(exclusive=True, group="contacts", exit_on_error=False)
     async def load_contacts(self) -> None:
-        """Refresh the directory from the backend; on failure the cached one stays."""
+        """Refresh the directory (and the handover notes waiting); on failure the cache stays."""
+        await self.handover_desk.check()
         try:
             contacts = await self.backend.contacts()
         except BackendError as error:

@@ -50,10 +50,10 @@ async def test_handover_markdown_matches_the_golden_file_and_renders(
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings[0].startswith("Shift handover")
     assert [h for h in headings if not h.startswith("Open SEV")][1:] == [
+        "Notes for the next shift",
         "Breached or about to",
         "What changed this shift",
         "Escalations waiting for an answer",
-        "Notes for the next shift",
     ]
     assert any(h.startswith("Open SEV0") for h in headings)
     assert sum(t.type == "table_open" for t in tokens) >= 4

@@ -2,9 +2,10 @@
 
 `summarize` reads the queue, the timelines of what moved during the shift and the
 handover notes; the renderers write it. Sections, in the order a lead reads them:
+the notes for the next shift (first: the incoming lead reads them before anything),
 what is open by severity (owner, next deadline), what breached or is about to, what
 changed during the shift (new, raised, escalated, mitigated, resolved, reopened),
-escalations still waiting for an answer, and the notes for the next shift.
+and escalations still waiting for an answer.
 
 Deadlines are the SLA's; legal clocks join them when a backend records them.
 Sensitive titles stay masked unless revealed, as in `rr-tui list`.
@@ -147,7 +148,7 @@ def _deadline(incident: Incident, now: datetime) -> str:
     left = incident.due_at - now
     if left < timedelta(0):
         return f"SLA breached {duration_text(-left)} ago"
-    return f"SLA in {duration_text(left)}"
+    return "SLA due now" if left < timedelta(minutes=1) else f"SLA in {duration_text(left)}"
 
 
 def render_markdown(summary: HandoverSummary, *, reveal: bool = False) -> str:
@@ -160,6 +161,13 @@ def render_markdown(summary: HandoverSummary, *, reveal: bool = False) -> str:
         f"{duration_text(SOON)} of the SLA, {len(summary.changes)} changes this shift, "
         f"{len(summary.waiting)} escalations waiting.",
     ]
+    lines += ["", "## Notes for the next shift", ""]
+    for note in summary.notes:
+        lines.append(
+            f"* {md.text(note.author)} at {md.when(note.created_at)}: {md.text(note.note, 4_000)}"
+        )
+    if not summary.notes:
+        lines.append("_No handover note waiting: `rr-tui handover --note TEXT` writes one._")
     for severity in Severity:
         band = [i for i in summary.open if i.severity is severity]
         if band:
@@ -224,13 +232,6 @@ def render_markdown(summary: HandoverSummary, *, reveal: bool = False) -> str:
         if summary.waiting
         else ["_None._"]
     )
-    lines += ["", "## Notes for the next shift", ""]
-    for note in summary.notes:
-        lines.append(
-            f"* {md.text(note.author)} at {md.when(note.created_at)}: {md.text(note.note, 4_000)}"
-        )
-    if not summary.notes:
-        lines.append("_No handover note waiting: `rr-tui handover --note TEXT` writes one._")
     return "\n".join(lines) + "\n"
 
 

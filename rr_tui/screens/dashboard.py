@@ -31,6 +31,7 @@ from rr_tui.sanitize import clean
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
 from rr_tui.screens.exports import postmortem_of
+from rr_tui.screens.handover import HandoverScreen
 from rr_tui.screens.keys import (
     PANE_KEYS,
     SCREEN_KEYS,
@@ -53,6 +54,7 @@ from rr_tui.screens.triage_keys import TriageKeys
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outcomes import BatchDone, Submitted
+from rr_tui.sync.shift import HandoverPort, NoHandovers
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.triage import TriageService
 from rr_tui.widgets.contacts import StakeholderPane
@@ -115,6 +117,8 @@ class DashboardScreen(Screen[None]):
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
         self._minute: datetime | None = None
+        self.handovers: HandoverPort = NoHandovers()
+        """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
 
@@ -174,6 +178,7 @@ class DashboardScreen(Screen[None]):
             marked=len(self.marked),
             conflicts=len(self.triage.conflicts),
             unacknowledged=self.store.unacknowledged(),
+            handover=self.handovers.waiting_from,
         )
 
     def _alert(self, change: StoreChange) -> None:
@@ -330,6 +335,11 @@ class DashboardScreen(Screen[None]):
         """Write the selected incident's post-mortem draft; toast the path (or why not)."""
         detail = self.query_one(IncidentDetail)
         self.tell(postmortem_of(detail, self.options, self.revealed, self.clock(), self.directory))
+
+    def action_handover(self) -> None:
+        """Open the shift handover: summary, the note waiting, `a` to acknowledge it."""
+        reveal = self.options.reveal_sensitive
+        self.app.push_screen(HandoverScreen(self.handovers, self.store.all(), reveal=reveal))
 
     def action_search_contacts(self) -> None:
         """Find a stakeholder from anywhere: open the directory search."""

@@ -198,6 +198,15 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Write the selected incident's post-mortem draft to a file",
         show=False,
     ),
+    Key(
+        "shift.handover",
+        "H",
+        "handover",
+        "Handover",
+        "Shift handover",
+        "What the outgoing lead hands over; acknowledge the note waiting",
+        show=False,
+    ),
     Key("app.help", "question_mark", "help", "Keys"),
     Key(
         "queue.next_unacknowledged",
