@@ -10,6 +10,7 @@ One model, in parts that each hold one idea:
 - `vocabulary`: the enums (severity, status, ...) and the tables that go with them.
 - `base`: the two bases: responses ignore unknown fields, requests forbid them.
 - `incidents`: an incident, its timeline events and its escalations.
+- `analytics`: trends over a window (the analytics endpoint's answer).
 - `handovers`: the shift handover note and its acknowledgement.
 - `milestones`: what a timeline says of how it went (times to act, SLA met or missed).
 - `contacts`: the escalation directory and working hours.
@@ -19,6 +20,13 @@ One model, in parts that each hold one idea:
 Import from `rr_tui.models`, not from the parts: every public name is here.
 """
 
+from rr_tui.models.analytics import (
+    Bucket,
+    Grouping,
+    OpenedCount,
+    SeverityTrend,
+    Trends,
+)
 from rr_tui.models.contacts import Contact, WorkingHours
 from rr_tui.models.fields import (
     CATEGORY_PATTERN,
@@ -112,6 +120,7 @@ __all__ = [
     "TIME_MIN",
     "TITLE_MAX",
     "USER_NAME_PATTERN",
+    "Bucket",
     "Category",
     "ClientDatetime",
     "ClockOutcome",
@@ -126,6 +135,7 @@ __all__ = [
     "EscalationResult",
     "EscalationStep",
     "EventKind",
+    "Grouping",
     "Handover",
     "HandoverAck",
     "HandoverCreate",
@@ -142,10 +152,12 @@ __all__ = [
     "NoteCreate",
     "NoteResult",
     "NoteText",
+    "OpenedCount",
     "Reason",
     "Region",
     "Role",
     "Severity",
+    "SeverityTrend",
     "SlaState",
     "Source",
     "Status",
@@ -156,6 +168,7 @@ __all__ = [
     "TimelineEvent",
     "TimelinePage",
     "Title",
+    "Trends",
     "UserName",
     "UtcDatetime",
     "WallClock",
