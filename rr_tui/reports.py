@@ -1,4 +1,4 @@
-"""Headless reports from a backend: `rr-tui postmortem ID`, `rr-tui handover`.
+"""Headless reports from a backend: `rr-tui postmortem ID`, `rr-tui handover`, `rr-tui trends`.
 
 Each report reads what it needs through the same Backend adapter as the dashboard
 (so it works on every backend), computes the milestones with the one definition in
@@ -11,17 +11,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import re
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from rr_tui.config import Settings
 from rr_tui.listing import fetch_all
-from rr_tui.models import Contact, Handover, HandoverCreate, Incident, TimelineEvent, milestones
+from rr_tui.models import (
+    Bucket,
+    Contact,
+    Grouping,
+    Handover,
+    HandoverCreate,
+    Incident,
+    TimelineEvent,
+    Trends,
+    milestones,
+    trends_from,
+)
 from rr_tui.present import handover as shift
 from rr_tui.present.postmortem import render_json, render_markdown
 from rr_tui.sanitize import clean
@@ -175,6 +187,68 @@ def print_handover(backend: Backend, settings: Settings, args: argparse.Namespac
     return 0
 
 
+async def fetch_trends(
+    backend: Backend, hours: int, bucket: Bucket, group: Grouping
+) -> tuple[Trends, str | None]:
+    """The trends, from the backend's endpoint or computed here; and a note if computed here."""
+    from rr_tui.backends.analytics import trends_of
+
+    try:
+        source = trends_of(backend)
+        if source is not None:
+            return await source.trends(hours, bucket, group), None
+        store, _skipped = await fetch_all(backend)
+    finally:
+        await backend.aclose()
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=hours)
+    computed = trends_from(store.all(), {}, since=since, until=now, bucket=bucket, group=group)
+    return computed, f"{backend.name} has no analytics endpoint: computed from the open list"
+
+
+def write_trends_csv(out: IO[str], trends: Trends) -> None:
+    """One row per figure: opened counts by bucket and group, then each severity's figures."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("figure", "bucket", trends.group.value, "value"))
+    for row in trends.opened:
+        writer.writerow(("opened", row.bucket, _csv_safe(row.key), row.count))
+    for band in trends.severities:
+        for name in (
+            "opened",
+            "median_ack_seconds",
+            "median_mitigate_seconds",
+            "sla_met",
+            "sla_missed",
+        ):
+            value = getattr(band, name)
+            writer.writerow((name, "", band.severity.value, "" if value is None else value))
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (`rr-tui list` does the same)."""
+    text = clean(text, 200)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def print_trends(backend: Backend, args: argparse.Namespace) -> int:
+    """Print the trends as CSV or JSON to stdout; returns the exit code."""
+    from rr_tui.backends.base import BackendError
+
+    bucket, group = Bucket(args.bucket), Grouping(args.group)
+    try:
+        trends, note = asyncio.run(fetch_trends(backend, args.hours, bucket, group))
+    except BackendError as error:
+        print(f"rr-tui trends: {clean(error.message, 300)}", file=sys.stderr)
+        return 1
+    if note:
+        print(f"rr-tui trends: {clean(note, 300)}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(trends.model_dump_json(indent=2) + "\n")
+    else:
+        write_trends_csv(sys.stdout, trends)
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     common: Callable[[argparse.ArgumentParser], None],
@@ -215,9 +289,24 @@ def add_commands(
     common(handover)
     handover.set_defaults(run=run)
 
+    trends = commands.add_parser(
+        "trends",
+        help="print trends for a spreadsheet: CSV or JSON",
+        description="Incidents opened per hour or day by market, category or severity, and per "
+        "severity the median times to acknowledge and mitigate and SLA met/missed, over a window.",
+    )
+    trends.add_argument("--hours", type=int, default=24 * 7, help="the window (default: 168)")
+    trends.add_argument("--bucket", choices=[b.value for b in Bucket], default="day")
+    trends.add_argument("--group", choices=[g.value for g in Grouping], default="region")
+    trends.add_argument("--format", choices=("csv", "json"), default="csv")
+    common(trends)
+    trends.set_defaults(run=run)
+
 
 def run(args: argparse.Namespace, backend: Backend, settings: Settings) -> int:
     """Run the report command `args` names against `backend`; returns the exit code."""
+    if args.command == "trends":
+        return print_trends(backend, args)
     if args.command == "handover":
         return print_handover(backend, settings, args)
     return print_postmortem(backend, settings, args.incident_id, args.format)

@@ -30,9 +30,11 @@ from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
 from rr_tui.models import (
     API_PREFIX,
+    Bucket,
     Contact,
     EscalationCreate,
     EscalationResult,
+    Grouping,
     Handover,
     HandoverCreate,
     HandoverList,
@@ -42,6 +44,7 @@ from rr_tui.models import (
     Me,
     NoteResult,
     TimelineEvent,
+    Trends,
     UtcDatetime,
 )
 
@@ -299,3 +302,8 @@ class RrHttpBackend:
             headers={"If-Match": f'"{handover.version}"', "Idempotency-Key": key},
         )
         return self._parse(Handover, response)
+
+    async def trends(self, hours: int, bucket: Bucket, group: Grouping) -> Trends:
+        """The analytics endpoint's figures for the last `hours`."""
+        params = {"hours": str(hours), "bucket": bucket.value, "group": group.value}
+        return self._parse(Trends, await self._request("GET", "/analytics/trends", params=params))

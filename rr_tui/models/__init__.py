@@ -26,6 +26,7 @@ from rr_tui.models.analytics import (
     OpenedCount,
     SeverityTrend,
     Trends,
+    trends_from,
 )
 from rr_tui.models.contacts import Contact, WorkingHours
 from rr_tui.models.fields import (
@@ -175,5 +176,6 @@ __all__ = [
     "WorkingHours",
     "duration_text",
     "milestones",
+    "trends_from",
     "utcnow",
 ]

@@ -9,12 +9,18 @@ recorded yet: `clocks_met` and `clocks_missed` stay None until they are.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
+from statistics import median
 
 from pydantic import Field
 
 from rr_tui.models.base import _Response
 from rr_tui.models.fields import UtcDatetime
+from rr_tui.models.incidents import Incident, TimelineEvent
+from rr_tui.models.milestones import SlaState, milestones
 from rr_tui.models.vocabulary import Severity
 
 
@@ -64,3 +70,45 @@ class Trends(_Response):
     group: Grouping
     opened: list[OpenedCount]
     severities: list[SeverityTrend]
+
+
+def trends_from(
+    incidents: Iterable[Incident],
+    timelines: Mapping[str, Sequence[TimelineEvent]],
+    *,
+    since: datetime,
+    until: datetime,
+    bucket: Bucket,
+    group: Grouping,
+) -> Trends:
+    """The same figures computed client-side, for backends without an analytics endpoint.
+
+    An incident without its timeline in `timelines` counts as opened, and is mitigated
+    only if the backend says it is resolved (`milestones` falls back to `resolved_at`).
+    """
+    width = {Bucket.HOUR: 13, Bucket.DAY: 10}[bucket]
+    shown = [i for i in incidents if since <= i.created_at < until]
+    counted = Counter(
+        (i.created_at.isoformat()[:width], str(getattr(i, group.value))) for i in shown
+    )
+    opened = [OpenedCount(bucket=b, key=k, count=n) for (b, k), n in sorted(counted.items())]
+    severities = []
+    for severity in Severity:
+        facts = [
+            milestones(i, timelines.get(i.id, ()), until) for i in shown if i.severity is severity
+        ]
+        acks = [f.to_acknowledge.total_seconds() for f in facts if f.to_acknowledge is not None]
+        mits = [f.to_mitigate.total_seconds() for f in facts if f.to_mitigate is not None]
+        severities.append(
+            SeverityTrend(
+                severity=severity,
+                opened=len(facts),
+                median_ack_seconds=median(acks) if acks else None,
+                median_mitigate_seconds=median(mits) if mits else None,
+                sla_met=sum(f.sla is SlaState.MET for f in facts),
+                sla_missed=sum(f.sla is SlaState.MISSED for f in facts),
+            )
+        )
+    return Trends(
+        since=since, until=until, bucket=bucket, group=group, opened=opened, severities=severities
+    )
