@@ -50,6 +50,7 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.screens.telling import Toast, answer, arrival
+from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
@@ -340,6 +341,10 @@ class DashboardScreen(Screen[None]):
         """Open the shift handover: summary, the note waiting, `a` to acknowledge it."""
         reveal = self.options.reveal_sensitive
         self.app.push_screen(HandoverScreen(self.handovers, self.store.all(), reveal=reveal))
+
+    def action_trends(self) -> None:
+        """Open the trends: opened per hour, by market or category, medians and SLA."""
+        self.app.push_screen(TrendsScreen(self.handovers, self.store.all()))
 
     def action_search_contacts(self) -> None:
         """Find a stakeholder from anywhere: open the directory search."""

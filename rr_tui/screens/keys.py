@@ -207,6 +207,15 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "What the outgoing lead hands over; acknowledge the note waiting",
         show=False,
     ),
+    Key(
+        "shift.trends",
+        "T",
+        "trends",
+        "Trends",
+        "Trends",
+        "Opened per hour by market or category, median times, SLA attainment",
+        show=False,
+    ),
     Key("app.help", "question_mark", "help", "Keys"),
     Key(
         "queue.next_unacknowledged",

@@ -1,4 +1,4 @@
-"""The dashboard's side of the shift handover: read the notes waiting, acknowledge one.
+"""The dashboard's side of the shift: the handover notes waiting, acknowledging one, trends.
 
 The screens never talk to a backend; they ask this desk. It reads the timelines of
 the incidents that moved during the shift (the most recent `TIMELINES` of them), the
@@ -15,9 +15,18 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from rr_tui.backends.analytics import trends_of
 from rr_tui.backends.base import Backend, BackendError
 from rr_tui.backends.handovers import handovers_of
-from rr_tui.models import Handover, Incident, TimelineEvent
+from rr_tui.models import (
+    Bucket,
+    Grouping,
+    Handover,
+    Incident,
+    TimelineEvent,
+    Trends,
+    trends_from,
+)
 from rr_tui.sync.shift import ShiftRecord
 
 log = logging.getLogger(__name__)
@@ -94,3 +103,17 @@ class HandoverDesk:
             return f"Not acknowledged: {error.message}"
         await self.refresh()
         return f"Acknowledged the handover from {done.author}."
+
+    async def trends_or_reason(
+        self, incidents: Iterable[Incident], hours: int, bucket: Bucket, group: Grouping
+    ) -> Trends | str:
+        """The trends from the backend's endpoint, else from the queue held; or why not."""
+        source = trends_of(self.backend)
+        if source is None:
+            now = self.clock()
+            since = now - timedelta(hours=hours)
+            return trends_from(incidents, {}, since=since, until=now, bucket=bucket, group=group)
+        try:
+            return await source.trends(hours, bucket, group)
+        except BackendError as error:
+            return f"Could not read trends from {self.backend.name}: {error.message}"

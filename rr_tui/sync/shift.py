@@ -1,4 +1,4 @@
-"""What the handover screen asks of the shift, without knowing who answers.
+"""What the handover and trends screens ask of the shift, without knowing who answers.
 
 `HandoverPort` is the screen's view of the handover desk (`sync.handover_desk`):
 the app builds the desk on its backend and hands it to the dashboard, so the screens
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from rr_tui.models import Handover, Incident, TimelineEvent
+from rr_tui.models import Bucket, Grouping, Handover, Incident, TimelineEvent, Trends
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,12 @@ class HandoverPort(Protocol):
         """Acknowledge the newest note waiting; what to tell the user."""
         ...
 
+    async def trends_or_reason(
+        self, incidents: Iterable[Incident], hours: int, bucket: Bucket, group: Grouping
+    ) -> Trends | str:
+        """The trends of the last `hours`, or why they could not be read."""
+        ...
+
 
 class NoHandovers:
     """The port of a dashboard with no handover desk (tests, until the app sets one)."""
@@ -60,5 +66,11 @@ class NoHandovers:
         return "no handover desk on this dashboard"
 
     async def acknowledge(self, reply: str = "") -> str:
+        """Always the reason."""
+        return "no handover desk on this dashboard"
+
+    async def trends_or_reason(
+        self, incidents: Iterable[Incident], hours: int, bucket: Bucket, group: Grouping
+    ) -> Trends | str:
         """Always the reason."""
         return "no handover desk on this dashboard"
