@@ -2,7 +2,7 @@
 
 A lead asks for a week of trends over 100,000 incidents; shipping every row to be
 counted elsewhere is what this avoids (see bench/trends.py). Everything here is one
-GROUP BY or an indexed ORDER BY ... OFFSET in SQL, on SQLite and PostgreSQL alike:
+GROUP BY or a window function (`row_number() OVER`) in SQL, on SQLite and PostgreSQL alike:
 
 - timestamps are fixed-width ISO text (`schema.UtcDateTime`), so a bucket is a
   prefix (`substr`) and comparing two times is comparing text;
@@ -56,16 +56,26 @@ def _first(kinds: Any) -> Any:
     )
 
 
-def _median(conn: Connection, value: Any, where: Any, joins: Any) -> float | None:
-    """The median of `value` over the rows `where` selects, found by ORDER BY ... OFFSET."""
-    base = select(value.label("v")).select_from(joins).where(where)
-    count = int(conn.scalar(select(func.count()).select_from(base.subquery())) or 0)
-    if not count:
-        return None
-    middle = [
-        float(v) for v in conn.scalars(base.order_by(value).offset((count - 1) // 2).limit(2))
-    ]
-    return middle[0] if count % 2 else sum(middle) / 2
+def _medians(conn: Connection, value: Any, where: Any, joins: Any) -> dict[str, float]:
+    """The median of `value` per severity, in one query: rows numbered within each
+    severity by value, and the middle one (or the mean of the middle two) kept."""
+    i = schema.incidents
+    ranked = (
+        select(
+            i.c.severity.label("severity"),
+            value.label("v"),
+            func.row_number().over(partition_by=i.c.severity, order_by=value).label("n"),
+            func.count().over(partition_by=i.c.severity).label("total"),
+        )
+        .select_from(joins)
+        .where(where)
+        .subquery()
+    )
+    middle = or_(ranked.c.n == (ranked.c.total + 1) // 2, ranked.c.n == (ranked.c.total + 2) // 2)
+    query = (
+        select(ranked.c.severity, func.avg(ranked.c.v)).where(middle).group_by(ranked.c.severity)
+    )
+    return {str(severity): float(v) for severity, v in conn.execute(query)}
 
 
 def trends(
@@ -123,22 +133,27 @@ def trends(
             .group_by(i.c.severity)
         )
     }
-    with_ack = i.join(acked, acked.c.incident_id == i.c.id)
-    with_mitigation = i.join(mitigated, mitigated.c.incident_id == i.c.id)
+    ack = _medians(
+        conn,
+        _seconds(conn, i.c.created_at, acked.c.at),
+        window,
+        i.join(acked, acked.c.incident_id == i.c.id),
+    )
+    mitigate = _medians(
+        conn,
+        _seconds(conn, i.c.created_at, mitigated.c.at),
+        window,
+        i.join(mitigated, mitigated.c.incident_id == i.c.id),
+    )
     severities = []
     for severity in Severity:
         count, met_count, missed_count = tallies.get(severity.value, (0, 0, 0))
-        band = and_(window, i.c.severity == severity.value)
         severities.append(
             SeverityTrend(
                 severity=severity,
                 opened=count,
-                median_ack_seconds=_median(
-                    conn, _seconds(conn, i.c.created_at, acked.c.at), band, with_ack
-                ),
-                median_mitigate_seconds=_median(
-                    conn, _seconds(conn, i.c.created_at, mitigated.c.at), band, with_mitigation
-                ),
+                median_ack_seconds=ack.get(severity.value),
+                median_mitigate_seconds=mitigate.get(severity.value),
                 sla_met=int(met_count or 0),
                 sla_missed=int(missed_count or 0),
             )
