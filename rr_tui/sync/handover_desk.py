@@ -10,6 +10,7 @@ backend that keeps no handovers still gets a record, with no notes, and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Iterable
@@ -73,9 +74,12 @@ class HandoverDesk:
         since = now - span
         every = list(incidents)
         moved = sorted((i for i in every if i.updated_at >= since), key=lambda i: i.updated_at)
-        timelines: dict[str, list[TimelineEvent]] = {}
-        for incident in moved[-TIMELINES:]:
-            timelines[incident.id] = await self.backend.timeline(incident.id)
+        recent = moved[-TIMELINES:]
+        # Together, not one after another: the connection pool bounds how many at once.
+        pages = await asyncio.gather(*(self.backend.timeline(i.id) for i in recent))
+        timelines: dict[str, list[TimelineEvent]] = {
+            incident.id: page for incident, page in zip(recent, pages, strict=True)
+        }
         await self.refresh()
         return ShiftRecord(since, now, every, timelines, self.pending)
 
