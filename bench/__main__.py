@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from bench import abuse, figures, full_sync, outbox_drain, poll_server, queue_paint, trends
+from bench import (
+    abuse,
+    figures,
+    full_sync,
+    outbox_drain,
+    pg_polls,
+    poll_server,
+    queue_paint,
+    trends,
+)
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
@@ -13,6 +22,7 @@ BENCHMARKS = {
     "outbox_drain": outbox_drain.run,
     "abuse": abuse.run,
     "trends": trends.run,
+    "pg_polls": pg_polls.run,
 }
 
 

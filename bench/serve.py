@@ -34,11 +34,22 @@ def pinned(core: int) -> Iterator[None]:
 
 
 @contextmanager
-def served(db: Path) -> Iterator[str]:
-    """`rr-tui serve` over `db` on a free port, pinned to core 0; yields its API URL."""
-    command = [sys.executable, "-m", "rr_tui", "serve", "--db", str(db), "--port", "0"]
+def served(
+    db: Path | str | None, *extra: str, core: int | None = 0, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`rr-tui serve` over `db` (file or URL; None: `RR_DB_URL`) on a free port; yields its URL.
+
+    Pinned to `core` (None: left to the scheduler, as a server with several
+    processes must be); `extra` are more `serve` flags, `env` more environment.
+    """
+    command = [sys.executable, "-m", "rr_tui", "serve", "--port", "0"]
+    if db is not None:
+        command += ["--db", str(db)]
     server = subprocess.Popen(
-        [*command, "--quiet", "--token", TOKEN], stdout=subprocess.PIPE, text=True
+        [*command, "--quiet", "--token", TOKEN, *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     try:
         assert server.stdout is not None
@@ -49,7 +60,8 @@ def served(db: Path) -> Iterator[str]:
                 raise RuntimeError("rr-tui serve exited before printing its URL")
             if " at http://" in line:
                 url = line.split(" at ", 1)[1].split()[0]
-        pin(server.pid, 0)
+        if core is not None:
+            pin(server.pid, core)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:

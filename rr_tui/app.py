@@ -333,8 +333,13 @@ class RrApp(App[None]):
 
     @work(exclusive=True, group="contacts", exit_on_error=False)
     async def load_contacts(self) -> None:
-        """Refresh the directory (and the handover notes waiting); on failure the cache stays."""
+        """Refresh the directory, who can be assigned and the handover notes waiting from the
+        backend; on failure the last ones stay."""
         await self.handover_desk.check()
+        try:
+            self.triage.people.accounts = frozenset(await self.backend.assignable())
+        except BackendError as error:
+            log.info("assignable users not refreshed: %s", error.message)
         try:
             contacts = await self.backend.contacts()
         except BackendError as error:

@@ -27,6 +27,7 @@ from rr_tui import __version__, listing, locations, reports
 from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
 from rr_tui.config.report import describe, path_problem, problems
 from rr_tui.connect import connect
+from rr_tui.server.command import add_database_arguments, add_process_arguments
 
 
 def _rate(value: str) -> float:
@@ -130,11 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=8765, help="port to listen on (default: %(default)s)"
     )
-    serve.add_argument(
-        "--db",
-        default=str(locations.server_database()),
-        help="SQLite file, or a SQLAlchemy URL such as postgresql://... (default: %(default)s)",
-    )
+    add_database_arguments(serve, locations.server_database())
+    add_process_arguments(serve)
     serve.add_argument(
         "--seed", action="store_true", help="load the demo data set into an empty database"
     )
@@ -372,25 +370,10 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from rr_tui.logs import configure_logging
-    from rr_tui.server.auth import UsersFileError, demo_users, load_users
-    from rr_tui.server.build import build, database_url, serve
+    from rr_tui.server.command import run_serve
 
     sla = load_config(args).settings.sla_targets()
-    if args.users:
-        try:
-            users = load_users(args.users)
-        except UsersFileError as error:
-            print(f"rr-tui serve: {error}", file=sys.stderr)
-            return 2
-        tokens: dict[str, str] = {}
-    else:
-        users, tokens = demo_users(args.serve_token)
-    configure_logging()
-    with build(
-        database_url(args.db), users, seed=args.seed, simulate=args.simulate, sla=sla
-    ) as server:
-        return serve(server, host=args.host, port=args.port, tokens=tokens, quiet=args.quiet)
+    return run_serve(args, sla, locations.server_database())
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@
 #                            cluster in .pg/ once, start it on a free 127.0.0.1 port, make
 #                            the database; prints the URL and writes it to .pg/url
 #   scripts/pg.sh stop       stop it (the cluster stays: the next start takes seconds)
+#   scripts/pg.sh restart    restart it on the same port (tests of reconnecting after one)
 #   scripts/pg.sh run CMD..  start, run CMD with RR_TEST_STORE_URL set, stop whatever CMD did
 #   scripts/pg.sh clean      stop it and delete the cluster
 #
@@ -71,7 +72,14 @@ running() {
 }
 
 start() {
-  [ -n "$BIN" ] || { install_postgres; BIN=$(bindir); }
+  [ -n "$BIN" ] || { install_postgres; restart() {
+  running || { echo "pg: not running" >&2; exit 1; }
+  # pg_ctl restart reuses the last start's options (postmaster.opts): same port, same URL.
+  as_owner "$BIN/pg_ctl" restart --wait --timeout=60 --silent -m fast -D "$HOME_DIR/data" \
+    -l "$HOME_DIR/server.log" >/dev/null
+}
+
+BIN=$(bindir); }
   [ -n "$BIN" ] || { echo "pg: no pg_ctl/initdb after installing postgresql" >&2; exit 1; }
   if [ ! -f "$HOME_DIR/data/PG_VERSION" ]; then
     rm -rf "$HOME_DIR/data"
@@ -111,11 +119,19 @@ stop() {
   fi
 }
 
+restart() {
+  running || { echo "pg: not running" >&2; exit 1; }
+  # pg_ctl restart reuses the last start's options (postmaster.opts): same port, same URL.
+  as_owner "$BIN/pg_ctl" restart --wait --timeout=60 --silent -m fast -D "$HOME_DIR/data" \
+    -l "$HOME_DIR/server.log" >/dev/null
+}
+
 BIN=$(bindir)
 HOME_DIR=$(home)
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  restart) restart ;;
   run)
     shift
     url=$(start)
@@ -127,7 +143,7 @@ case "${1:-}" in
     rm -rf "$HOME_DIR" "$STATE"
     ;;
   *)
-    echo "usage: $0 start | stop | run CMD... | clean" >&2
+    echo "usage: $0 start | stop | restart | run CMD... | clean" >&2
     exit 2
     ;;
 esac

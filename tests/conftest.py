@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, make_url, text
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -43,6 +46,9 @@ TEST_USERS = Users(
     ]
 )
 
+DEMO_USERS = Users(TEST_USERS, roster=seed_data.ANALYSTS)
+"""The test users, and the demo's analysts who own seeded incidents (assignable, no token)."""
+
 
 @dataclass
 class RunningServer:
@@ -64,12 +70,46 @@ def open_store(tmp_path: Path) -> Store:
     return store
 
 
+STORE_URL = os.environ.get("RR_TEST_STORE_URL", "")
+"""The database the store tests run on (`make pytest-pg` sets it); empty: SQLite files."""
+
+
+@contextmanager
+def store_url(tmp_path: Path, name: str = "rr.db") -> Iterator[str]:
+    """An empty database for one test: in `RR_TEST_STORE_URL`, or a fresh SQLite file.
+
+    On PostgreSQL a fresh schema, made first on the connections' search path,
+    so `Store.open` creates every table anew; dropped with all it holds after.
+    """
+    if not STORE_URL:
+        yield f"sqlite:///{tmp_path / name}"
+        return
+    parsed = make_url(STORE_URL)
+    if parsed.get_backend_name() != "postgresql":
+        yield STORE_URL  # another store: the caller hands over an empty database
+        return
+    schema_name = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(parsed, pool_pre_ping=True)  # it outlives a restart (test_db_config)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema_name}"))
+        yield parsed.update_query_dict(
+            {"options": f"-csearch_path={schema_name}"}
+        ).render_as_string(hide_password=False)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema_name} CASCADE"))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh store (no incidents, demo contacts)."""
-    store = open_store(tmp_path)
-    yield store
-    store.close()
+    """A fresh store (no incidents, demo contacts) on the database under test (`store_url`)."""
+    with store_url(tmp_path) as url:
+        store = Store.open(url, sqlite_sync="normal")
+        store.replace_contacts(seed_data.demo_contacts())
+        yield store
+        store.close()
 
 
 @pytest.fixture
@@ -124,7 +164,7 @@ def demo_server(tmp_path: Path, clock: FakeClock) -> Iterator[RunningServer]:
     """The reference server with the demo data set, seeded at a frozen time."""
     store = Store.open(f"sqlite:///{tmp_path / 'demo.db'}", sqlite_sync="normal", clock=clock)
     seed_demo(store, random.Random(2041))
-    with ServerThread(create_app(store, TEST_USERS)) as thread:
+    with ServerThread(create_app(store, DEMO_USERS)) as thread:
         yield RunningServer(thread.url, store)
     store.close()
 
@@ -147,7 +187,9 @@ def make_app(
     name: str = "rr test",
 ) -> RrApp:
     """A dashboard on `url` that polls only when a test says so."""
-    backend = RrHttpBackend(url, token, name=name, timeout=2.0, transport=transport)
+    # Generous: under load (2 cores, a busy CI) a 2 s answer is slow, not lost, and
+    # the tests that want a timeout force one with a transport.
+    backend = RrHttpBackend(url, token, name=name, timeout=15.0, transport=transport)
     return RrApp(
         backend,
         options or DashboardOptions(title="RR · APAC shift"),

@@ -115,12 +115,16 @@ def test_concurrent_writers_lose_and_repeat_nothing(server: RunningServer) -> No
             thread.start()
         deadline = time.monotonic() + 3.0
         polls = 0
-        while time.monotonic() < deadline:
-            poller.poll_page()
-            polls += 1
-        stop.set()
-        for thread in writers:
-            thread.join()
+        try:
+            while time.monotonic() < deadline:
+                poller.poll_page()
+                polls += 1
+        finally:
+            # A failed poll must stop the writers too, or they outlive the test and
+            # pytest never exits.
+            stop.set()
+            for thread in writers:
+                thread.join()
         poller.poll()
     assert not errors, errors
     assert len(poller.delivered) == len(set(poller.delivered)), "a version was delivered twice"

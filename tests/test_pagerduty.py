@@ -13,6 +13,7 @@ import pytest
 
 from rr_tui.app import RrApp
 from rr_tui.backends import Conflict, Rejected, Unauthorized, Unavailable
+from rr_tui.backends.base import PartlyApplied
 from rr_tui.backends.pagerduty import (
     BULK_LIMIT,
     Capability,
@@ -33,6 +34,9 @@ from rr_tui.models import (
 )
 from rr_tui.options import DashboardOptions
 from rr_tui.server.runner import ServerThread
+from rr_tui.sync.actions import send
+from rr_tui.sync.outbox import Action, ActionKind
+from rr_tui.sync.outcomes import Applied
 from rr_tui.sync.poller import Backoff, Poller
 from rr_tui.sync.store import IncidentStore
 from rr_tui.widgets.detail import IncidentDetail
@@ -59,6 +63,16 @@ class World:
         """An adapter on the fake, acting as Mei, on the world's clock."""
         settings.setdefault("clock", self.clock)
         return PagerDutyBackend(TOKEN, ME, url=self.url, **settings)
+
+    def dashboard(self, **settings: Any) -> RrApp:
+        """The dashboard on an adapter on the fake (polls only when a test says so)."""
+        return RrApp(
+            self.backend(**settings),
+            DashboardOptions(title="RR · PagerDuty"),
+            clock=self.clock,
+            rng=random.Random(7),
+            auto_poll=False,
+        )
 
 
 @pytest.fixture
@@ -703,13 +717,7 @@ async def test_the_dashboard_runs_on_pagerduty(world: World) -> None:
     urgent = fake.add_incident("Live attack being streamed", world.service, priority="P2")
     fake.add_incident("Spam wave", world.service, urgency="low")
     fake.note(urgent, world.arjun, "platform escalated")
-    app = RrApp(
-        world.backend(),
-        DashboardOptions(title="RR · PagerDuty"),
-        clock=world.clock,
-        rng=random.Random(7),
-        auto_poll=False,
-    )
+    app = world.dashboard()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         assert len(app.store) == 2
@@ -740,13 +748,7 @@ async def test_actions_pagerduty_cannot_express_are_unavailable_before_sending(
 ) -> None:
     fake = world.fake
     target = fake.add_incident("Nobody owns this yet", world.service, priority="P2")
-    app = RrApp(
-        world.backend(),
-        DashboardOptions(title="RR · PagerDuty"),
-        clock=world.clock,
-        rng=random.Random(7),
-        auto_poll=False,
-    )
+    app = world.dashboard()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         assert app.query_one(QueueView).select(target)
@@ -815,3 +817,85 @@ def test_a_pagerduty_profile_needs_from_email(
     err = capsys.readouterr().err
     assert "profiles.pd" in err
     assert "from_email" in err
+
+
+async def test_assignable_users_come_from_the_users_api(world: World, pd: PagerDutyBackend) -> None:
+    """The assign dialog checks names against these (issue 12: `I nobody.xyz`)."""
+    assert await pd.assignable() == ["arjun.rao@example.com", ME]
+
+
+# --- a composite action applied in part (issue 12 item 9) -------------------------------
+# The PUT applied and the note after it was refused: the screen says which part applied
+# and which failed, keeps what applied, and nothing is sent again (never a second page).
+
+
+class RefuseNotes(httpx.AsyncBaseTransport):
+    """Every request goes through, except that a note is refused as PagerDuty refuses one."""
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/notes"):
+            body = {"error": {"message": "Incident is locked", "code": 2001}}
+            return httpx.Response(400, json=body, request=request)
+        return await self.real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_a_change_whose_reason_note_fails_is_kept_and_told_and_not_resent(
+    world: World,
+) -> None:
+    """The toast said "Not applied … no longer exists" and the row rolled back, though the
+    priority had changed; a retry sent the PUT again."""
+    fake = world.fake
+    urgent = fake.add_incident("Live attack being streamed", world.service, priority="P2")
+    app = world.dashboard(transport=RefuseNotes())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("0", *"shooter identified", "enter")
+        await drained(app, pilot)
+        told = [n.message for n in app.notices if n.title == "Partly applied"]
+        assert len(told) == 1
+        assert "applied in PagerDuty: severity SEV1 → SEV0" in told[0]
+        assert "Not applied: the reason note (" in told[0]
+        assert not [n for n in app.notices if n.title == "Not applied"]
+        shown = app.store.get(urgent)
+        assert shown is not None
+        assert shown.severity is Severity.SEV0  # kept: no rollback
+        assert not app.outbox.waiting()
+        app.drain_outbox()  # a retry now sends nothing
+        await drained(app, pilot)
+        await until(lambda: not app.drainer.running, pilot)
+    assert fake.incident(urgent)["priority"]["summary"] == "P1"
+    assert len([r for r in writes(fake) if r.method == "PUT"]) == 1
+
+
+async def test_an_escalation_whose_note_fails_says_who_was_paged_and_is_not_retried(
+    world: World,
+) -> None:
+    fake = world.fake
+    fake.add_oncall(world.arjun, world.service, level=2)
+    incident_id = fake.add_incident("Terror content takedown", world.service)
+    backend = world.backend(transport=RefuseNotes())
+    try:
+        await backend.changes(None)
+        body = EscalationCreate(targets=[f"pd-{world.arjun.lower()}"], note="takedown tonight")
+        with pytest.raises(PartlyApplied) as raised:
+            await backend.escalate(incident_id, body, "esc-1")
+        message = raised.value.message
+        assert "applied in PagerDuty: Escalated to Arjun Rao (Trust & Safety) (paged)" in message
+        assert "Not applied: the escalation note (" in message
+        assert raised.value.incident.assignee == "arjun.rao@example.com"
+        # Through the outbox's sender: applied (finished, never resent), in part.
+        other = fake.add_incident("Second upload wave", world.service)
+        await backend.changes(None)
+        payload = body.model_dump(mode="json")
+        outcome = await send(backend, Action(ActionKind.ESCALATE, other, payload, label="e"))
+    finally:
+        await backend.aclose()
+    assert isinstance(outcome, Applied)
+    assert outcome.partly.startswith("applied in PagerDuty")
+    assert len([r for r in writes(fake) if r.method == "PUT"]) == 2  # one page each

@@ -12,9 +12,7 @@ schema of its own, dropped after it, so each starts on empty tables as on SQLite
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -27,9 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
-    create_engine,
     insert,
-    make_url,
     select,
     text,
     update,
@@ -41,6 +37,7 @@ from rr_tui.server.api import create_app
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.store import Store
 from tests.conftest import LEAD, TEST_USERS, RunningServer
+from tests.conftest import store_url as store_url  # re-exported: modules import it from here
 
 EXAMPLES = settings(
     max_examples=int(os.environ.get("RR_SOAK_EXAMPLES", "40")),
@@ -61,35 +58,6 @@ INTAKE = {
 OFFSETS = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
     lambda minutes: timezone(timedelta(minutes=minutes))
 )
-
-
-@contextmanager
-def store_url(tmp_path: Path) -> Iterator[str]:
-    """The store under test, empty: `RR_TEST_STORE_URL`, or a fresh SQLite file.
-
-    On PostgreSQL a fresh schema, made first on the connections' search path,
-    so `Store.open` creates every table anew; dropped with all it holds after.
-    """
-    url = os.environ.get("RR_TEST_STORE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'values.db'}"
-        return
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql":
-        yield url  # another store: the caller hands over an empty database
-        return
-    name = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(parsed)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {name}"))
-        yield parsed.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(
-            hide_password=False
-        )
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
-    finally:
-        admin.dispose()
 
 
 @pytest.fixture

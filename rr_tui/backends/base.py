@@ -18,6 +18,9 @@ Our exception hierarchy:
     - NotAllowed     403: this user's role may not do that
     - NotFoundError  404: no such incident
     - Conflict       409/412: the incident moved past the version; carries it as it is now
+  + PartlyApplied    one part of a composite action applied, a later one was refused: an
+                     answer (do not retry: that would repeat what applied); carries the
+                     incident as the applied part left it
 """
 
 from __future__ import annotations
@@ -102,6 +105,20 @@ class Conflict(Rejected):
         self.current = current
 
 
+class PartlyApplied(BackendError):
+    """A composite action (a change and its note, a page and its note) applied in part.
+
+    `message` says, in words, what applied and what failed; `incident` is the incident
+    as the applied part left it, which the dashboard keeps (no rollback).
+    """
+
+    def __init__(self, message: str, incident: Incident, failed: str) -> None:
+        super().__init__(message)
+        self.incident = incident
+        self.failed = failed
+        """Why the later part failed (the backend's words)."""
+
+
 @dataclass(frozen=True)
 class ChangeSet:
     """What one poll brought: incidents changed since the cursor, or a full snapshot."""
@@ -139,6 +156,10 @@ class Backend(Protocol):
 
     async def me(self) -> Me:
         """Who the credentials belong to."""
+        ...
+
+    async def assignable(self) -> list[str]:
+        """The names incidents can be assigned to, as `IncidentPatch.assignee` takes them."""
         ...
 
     async def patch(

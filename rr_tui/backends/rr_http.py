@@ -45,6 +45,7 @@ from rr_tui.models import (
     NoteResult,
     TimelineEvent,
     Trends,
+    UserEntry,
     UtcDatetime,
 )
 
@@ -240,6 +241,13 @@ class RrHttpBackend:
     async def me(self) -> Me:
         """Who this token belongs to."""
         return self._parse(Me, await self._request("GET", "/me"))
+
+    async def assignable(self) -> list[str]:
+        """Everyone the server lets an incident be assigned to (`GET /users`)."""
+        people = valid(
+            UserEntry, self._lenient(_ItemList, await self._request("GET", "/users")).items, None
+        )
+        return [person.name for person in people]
 
     async def patch(
         self, incident_id: str, change: IncidentPatch, version: int, key: str

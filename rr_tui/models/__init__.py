@@ -88,6 +88,8 @@ from rr_tui.models.responses import (
     Me,
     NoteResult,
     TimelinePage,
+    UserEntry,
+    UserList,
 )
 from rr_tui.models.vocabulary import (
     CATEGORIES,
@@ -170,6 +172,8 @@ __all__ = [
     "TimelinePage",
     "Title",
     "Trends",
+    "UserEntry",
+    "UserList",
     "UserName",
     "UtcDatetime",
     "WallClock",

@@ -37,6 +37,20 @@ class TimelinePage(_Response):
     items: list[TimelineEvent]
 
 
+class UserEntry(_Response):
+    """Someone incidents can be assigned to."""
+
+    name: UserName
+    role: Role | None = None
+    """Their role on this server (None: assignable, but they do not sign in here)."""
+
+
+class UserList(_Response):
+    """`GET /api/v1/users`: everyone an incident can be assigned to."""
+
+    items: list[UserEntry]
+
+
 class ContactList(_Response):
     """`GET /api/v1/contacts`."""
 

@@ -32,6 +32,7 @@ from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
 from rr_tui.screens.exports import postmortem_of
 from rr_tui.screens.handover import HandoverScreen
+from rr_tui.screens.jump import Jumper
 from rr_tui.screens.keys import (
     PANE_KEYS,
     SCREEN_KEYS,
@@ -120,6 +121,7 @@ class DashboardScreen(Screen[None]):
         self._minute: datetime | None = None
         self.handovers: HandoverPort = NoHandovers()
         """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
+        self.jumper = Jumper(self, options.views)
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
 
@@ -132,7 +134,10 @@ class DashboardScreen(Screen[None]):
                 names = self.directory.label  # contact ids shown as people's names
                 yield IncidentDetail(self.options, self.clock, names=names, id="detail")
                 home = self.options.zones[0] if self.options.zones else "UTC"
-                yield StakeholderPane(self.directory, self.clock, home=home, id="contacts")
+                finder = self.jumper.finder(self.store)
+                yield StakeholderPane(
+                    self.directory, self.clock, home=home, finder=finder, id="contacts"
+                )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -231,6 +236,7 @@ class DashboardScreen(Screen[None]):
     def _view_applied(self, message: ViewApplied) -> None:
         self.view = message.view
         self.show_change(message.change)
+        self.jumper.view_applied()  # an incident found by search, in the view switched to
 
     @on(TriageReported)
     def _triage_reported(self, message: TriageReported) -> None:
@@ -384,6 +390,11 @@ class DashboardScreen(Screen[None]):
         if pane.searching:
             pane.action_close_search()
         self._to_queue()
+
+    @on(StakeholderPane.IncidentChosen)
+    def _incident_chosen(self, message: StakeholderPane.IncidentChosen) -> None:
+        self.action_back()
+        self.jumper.jump(message.incident_id)
 
     @on(StakeholderPane.SearchClosed)
     def _search_closed(self) -> None:

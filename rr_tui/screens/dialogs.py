@@ -7,7 +7,7 @@ Each is a small modal over the dashboard that returns its answer with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rich.text import Text
 from textual import on
@@ -138,10 +138,18 @@ class AssignDialog(ModalScreen[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="AssignDialog")
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
-    def __init__(self, incidents: Sequence[Incident], names: Sequence[str]) -> None:
+    def __init__(
+        self,
+        incidents: Sequence[Incident],
+        names: Sequence[str],
+        *,
+        known: Collection[str] | None = None,
+    ) -> None:
         super().__init__()
         self.incidents = list(incidents)
         self.names = sorted(set(names))
+        self.known = known
+        """The users the backend knows (None: not listed; the backend checks on sending)."""
 
     def compose(self) -> ComposeResult:
         """Title, subject, name field with completion, keys."""
@@ -166,6 +174,10 @@ class AssignDialog(ModalScreen[str | None]):
         name = event.value.strip()
         if not name or (event.validation_result and not event.validation_result.is_valid):
             self.query_one("#error", Static).update("That is not a user name.")
+            return
+        if self.known is not None and name not in self.known:
+            error = Text(f"{clean(name, 64)} is not a user the backend knows: pick a known one.")
+            self.query_one("#error", Static).update(error)
             return
         self.dismiss(name)
 

@@ -15,7 +15,7 @@ from rr_tui.models import Incident, Severity
 from rr_tui.present.format import severity_label
 from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
-from rr_tui.sync.outcomes import BatchDone, ConflictFound, RolledBack, TriageEvent
+from rr_tui.sync.outcomes import BatchDone, Confirmed, ConflictFound, RolledBack, TriageEvent
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,15 @@ def answer(event: TriageEvent) -> Toast | None:
         )
     if isinstance(event, BatchDone):
         return batch_summary(event)
+    if isinstance(event, Confirmed) and event.partly:
+        action = event.action
+        return Toast(
+            f"{clean(action.incident_id, 20)} {clean(action.label, 60)}: "
+            f"{clean(event.partly, 400)}",
+            title="Partly applied",
+            severity="warning",
+            timeout=20,
+        )
     return None
 
 

@@ -154,9 +154,9 @@ class TriageKeys:
             if name:
                 self._assign(name)
 
-        self.host.ask(
-            AssignDialog(targets, self.host.triage.people.names(self.host.triage.me)), answered
-        )
+        people = self.host.triage.people
+        dialog = AssignDialog(targets, people.names(self.host.triage.me), known=people.accounts)
+        self.host.ask(dialog, answered)
 
     def _assign(self, name: str) -> None:
         targets = [i for i in self.host.targets() if i.assignee != name]

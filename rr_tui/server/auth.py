@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from rr_tui.models import Role, UserName
+from rr_tui.server.seed_data import ANALYSTS
 from rr_tui.server.transaction import Actor
 
 
@@ -56,11 +57,17 @@ class User:
 
 
 class Users:
-    """The token → user table."""
+    """The token → user table, and the roster of people incidents can be assigned to.
 
-    def __init__(self, users: Iterable[User]) -> None:
+    The roster holds names that own incidents without signing in to this server
+    (the demo's analysts); every token user is assignable too. An assignee outside
+    both is refused, so `I nobody.xyz` never hands an incident to nobody.
+    """
+
+    def __init__(self, users: Iterable[User], roster: Iterable[str] = ()) -> None:
         self._users = tuple(users)
         names = [user.name for user in self._users]
+        self._roster = tuple(sorted(set(roster) - set(names)))
         if len(set(names)) != len(names):
             raise ValueError("a user name appears twice")
         digests = [user.token_digest for user in self._users]
@@ -72,6 +79,16 @@ class Users:
 
     def __len__(self) -> int:
         return len(self._users)
+
+    def people(self) -> list[tuple[str, Role | None]]:
+        """Everyone assignable, by name: token users with their role, the roster without."""
+        listed: list[tuple[str, Role | None]] = [(u.name, u.role) for u in self._users]
+        listed += [(name, None) for name in self._roster]
+        return sorted(listed, key=lambda person: person[0])
+
+    def assignable(self, name: str) -> bool:
+        """Whether an incident may be assigned to `name`."""
+        return name in self._roster or any(user.name == name for user in self._users)
 
     def authenticate(self, token: str) -> User | None:
         """The user this token belongs to, or None.
@@ -102,7 +119,9 @@ def demo_users(lead_token: str | None = None) -> tuple[Users, dict[str, str]]:
         [
             User("demo-lead", Role.LEAD, digest(tokens["demo-lead"])),
             User("demo-analyst", Role.ANALYST, digest(tokens["demo-analyst"])),
-        ]
+        ],
+        # The seeded incidents' owners: reassigning to them must work in the demo.
+        roster=ANALYSTS,
     )
     return users, tokens
 

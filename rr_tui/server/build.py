@@ -9,12 +9,10 @@ password (`redact`), whatever the URL looks like.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -27,25 +25,17 @@ from rr_tui import __version__
 from rr_tui.models import Severity
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import Users
+from rr_tui.server.database import PoolOptions, database_url
 from rr_tui.server.runner import bind, uvicorn_config
 from rr_tui.server.schema import SqliteSync
 from rr_tui.server.seed import seed_demo
 from rr_tui.server.simulator import Simulator
 from rr_tui.server.store import Store
 
+__all__ = ["MASK", "Server", "banner", "build", "database_url", "redact", "serve"]
+
 MASK = "***"
 """What a password is shown as."""
-
-
-def database_url(value: str) -> str:
-    """A SQLAlchemy URL as given, or a SQLite file path made into one (its directory made)."""
-    if "://" in value:
-        return value
-    path = Path(value).expanduser()
-    # Private (0700 / 0600): the database holds every note and reason, and names people.
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    return f"sqlite:///{path}"
 
 
 def redact(url: str) -> str:
@@ -110,14 +100,16 @@ def build(
     simulate: float | None = None,
     sqlite_sync: SqliteSync = "full",
     sla: Mapping[Severity, timedelta] | None = None,
+    pool: PoolOptions | None = None,
 ) -> Server:
     """Open the store at `url`, seed it if asked, and make the API app for `users`.
 
     `simulate` (events per minute) runs the traffic simulator for the app's life;
-    `sla` sets the SLA targets of new incidents (default: the store's own).
+    `sla` sets the SLA targets of new incidents (default: the store's own); `pool`
+    the engine's connection pool.
     """
     options: dict[str, Any] = {"sla": sla} if sla else {}
-    store = Store.open(url, sqlite_sync=sqlite_sync, **options)
+    store = Store.open(url, sqlite_sync=sqlite_sync, pool=pool, **options)
     try:
         seeded = seed_demo(store) if seed else None
         background: Callable[[], AsyncIterator[None]] | None = None
@@ -150,10 +142,14 @@ def serve(
     port: int,
     tokens: Mapping[str, str],
     quiet: bool = False,
+    workers: int = 1,
+    worker_env: Mapping[str, str] | None = None,
 ) -> int:
     """Listen on host:port (0: a free port), print the banner, serve until stopped.
 
-    Returns the exit code: 1 if the port cannot be had, else 0.
+    With `workers` above 1 the server runs in that many processes (`workers`),
+    each built from `worker_env` (`factory.environment`), not in this one.
+    Returns the exit code: 1 if the port cannot be had or a worker died, else 0.
     """
     if server.seeded is not None:
         note = f"seeded {server.seeded} demo incidents"
@@ -167,6 +163,14 @@ def serve(
     base = f"http://{shown}:{sock.getsockname()[1]}"
     for line in banner(server, base, tokens):
         print(line)
+    if workers > 1:
+        print(f"serving from {workers} processes")
     sys.stdout.flush()
+    if workers > 1:
+        from rr_tui.server.workers import run_workers
+
+        server.store.engine.dispose()  # the workers open their own connections
+        with sock:
+            return run_workers(sock, workers, worker_env or {}, quiet=quiet)
     uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

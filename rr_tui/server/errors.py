@@ -77,6 +77,12 @@ class Unprocessable(ApiError):
     code = "invalid"
 
 
+class UnknownUser(Unprocessable):
+    """An assignee the server does not know: never assign to somebody who does not exist."""
+
+    code = "unknown_user"
+
+
 class PreconditionRequired(ApiError):
     """A change was sent without `If-Match`."""
 

@@ -27,8 +27,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.types import TypeDecorator
 
+from rr_tui.server.database import DatabaseError, PoolOptions
 from rr_tui.sqlite_files import BUSY_SECONDS, use_wal
 
 SqliteSync = Literal["full", "normal"]
@@ -79,9 +81,10 @@ counters = Table(
 )
 """`change_seq`: the last change number; `incident_no`: the last incident number.
 
-Writers bump `change_seq` with an UPDATE inside their transaction, which
-serialises them on that row, so change numbers become visible in commit order
-and a poller's cursor never skips a change committed late.
+Every write transaction locks the `change_seq` row first (`isolation.serialise_writers`;
+SQLite's `BEGIN IMMEDIATE`) and bumps it for each change, so writers in every
+process take turns, change numbers become visible in commit order and a
+poller's cursor never skips a change committed late.
 """
 
 meta = Table(
@@ -184,9 +187,43 @@ WRITE = "rr_write"
 """Execution option that marks a connection's transaction as a write (BEGIN IMMEDIATE on SQLite)."""
 
 
-def make_engine(url: str, *, sqlite_sync: SqliteSync = "full") -> Engine:
-    """An engine for `url` with the pragmas and transaction handling the store relies on."""
-    engine = create_engine(url)
+DRIVERS = {"postgresql": "pip install 'rr-tui[postgres]'"}
+"""How to install the driver a database needs, by SQLAlchemy backend name."""
+
+
+class DriverMissing(DatabaseError):
+    """The database's Python driver is not installed; the message names what to install."""
+
+
+def make_engine(
+    url: str, *, sqlite_sync: SqliteSync = "full", pool: PoolOptions | None = None
+) -> Engine:
+    """An engine for `url` with the pragmas and transaction handling the store relies on.
+
+    Raises `DriverMissing` (one line naming the package) when the driver is not installed.
+    """
+    pool = pool or PoolOptions()
+    sqlite = url.startswith("sqlite")
+    options: dict[str, Any] = {
+        "pool_pre_ping": not sqlite if pool.pre_ping is None else pool.pre_ping
+    }
+    if not url.startswith("sqlite:///:memory:") and url not in ("sqlite://", "sqlite:///"):
+        options.update(pool_size=pool.size, max_overflow=pool.max_overflow)
+    try:
+        engine = create_engine(url, **options)
+    except (NoSuchModuleError, ArgumentError, ValueError) as error:
+        # Only the scheme is shown, and not the parser's words: they may quote the password.
+        scheme = url.partition("://")[0] if "://" in url else "(no scheme)"
+        what = (
+            "an unknown kind of database" if isinstance(error, NoSuchModuleError) else "malformed"
+        )
+        raise DatabaseError(f"the database URL ({scheme}://…) is {what}") from None
+    except ImportError as error:
+        backend = url.partition(":")[0].partition("+")[0]
+        hint = DRIVERS.get(backend, "install it")
+        raise DriverMissing(
+            f"the {backend} driver ({error.name or 'its DBAPI module'}) is not installed: {hint}"
+        ) from None
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, sqlite_sync)
     return engine

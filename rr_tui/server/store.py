@@ -5,7 +5,9 @@ timeline, the contacts directory) run on their own connection and see one
 snapshot each. Writes go through `Store.write()`, which queues writers on a
 lock and yields a `transaction.Tx` on a connection that begins `IMMEDIATE`
 on SQLite (see `schema`), so a change and everything it records commit
-together or not at all.
+together or not at all. On PostgreSQL, where several server processes may
+share one database, `isolation` serialises the writers and gives each read
+its one snapshot.
 
 Callers import `Store`, `Actor`, `Tx`, `Cursor` and `fingerprint` from here;
 they live in `transaction` and `cursor`, the table rows' decoding in `rows`.
@@ -14,7 +16,6 @@ they live in `transaction` and `cursor`, the table rows' decoding in `rows`.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,8 +34,10 @@ from rr_tui.models import (
     TimelineEvent,
     utcnow,
 )
-from rr_tui.server import rows, schema
+from rr_tui.server import isolation, migrate, rows, schema
 from rr_tui.server.cursor import Cursor
+from rr_tui.server.database import PoolOptions
+from rr_tui.server.head import SEQ_QUERY, HeadReader
 from rr_tui.server.transaction import Actor, Tx, fingerprint
 
 __all__ = [
@@ -54,9 +57,9 @@ IDEMPOTENCY_TTL = timedelta(days=7)
 """Idempotency keys older than this are forgotten when the store opens."""
 
 FIRST_INCIDENT_NO = 1000
+"""The number a new store counts incidents from (its first migration sets it)."""
 
-_SEQ_QUERY = select(schema.counters.c.value).where(schema.counters.c.name == "change_seq")
-"""The newest change number: one indexed read."""
+_SEQ_QUERY = SEQ_QUERY
 
 
 class Store:
@@ -78,35 +81,33 @@ class Store:
         # threadpool from spinning on the database lock.
         self._write_lock = threading.Lock()
         self.epoch = self._init_counters()
+        self._head = HeadReader(engine)
         self._contacts: list[Contact] | None = None
         self._contacts_etag = ""
 
     @classmethod
-    def open(cls, url: str, *, sqlite_sync: schema.SqliteSync = "full", **kwargs: Any) -> Store:
-        """Open (and create if needed) the store at a SQLAlchemy URL."""
-        return cls(schema.make_engine(url, sqlite_sync=sqlite_sync), **kwargs)
+    def open(
+        cls,
+        url: str,
+        *,
+        sqlite_sync: schema.SqliteSync = "full",
+        pool: PoolOptions | None = None,
+        **kwargs: Any,
+    ) -> Store:
+        """Open the store at a SQLAlchemy URL, creating or migrating its schema as needed."""
+        return cls(schema.make_engine(url, sqlite_sync=sqlite_sync, pool=pool), **kwargs)
 
     def close(self) -> None:
         """Release the database connections."""
+        self._head.close()
         self.engine.dispose()
 
     def _init_counters(self) -> str:
+        # Schema, counters and epoch come from the migrations, under a lock of their
+        # own: several servers may open one new database at once (see `migrate`).
+        migrate.upgrade(self.engine)
         with self._writing() as conn:
-            # Under the write lock (BEGIN IMMEDIATE on SQLite): two servers opening
-            # one new database at once otherwise both try CREATE TABLE, and one
-            # fails at once with "database is locked" (its read lock cannot upgrade).
-            schema.metadata.create_all(conn)
             epoch = conn.scalar(select(schema.meta.c.value).where(schema.meta.c.key == "epoch"))
-            if epoch is None:
-                epoch = secrets.token_hex(6)
-                conn.execute(insert(schema.meta).values(key="epoch", value=epoch))
-                conn.execute(
-                    insert(schema.counters),
-                    [
-                        {"name": "change_seq", "value": 0},
-                        {"name": "incident_no", "value": FIRST_INCIDENT_NO},
-                    ],
-                )
             cutoff = self.clock() - IDEMPOTENCY_TTL
             conn.execute(delete(schema.idempotency).where(schema.idempotency.c.created_at < cutoff))
         return str(epoch)
@@ -120,17 +121,19 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One write transaction: everything done through the `Tx` commits together."""
+        """One write transaction: everything done through the `Tx` commits together.
+
+        It starts once no other writer of the database, in any process, is in one.
+        """
         with self._writing() as conn:
+            isolation.serialise_writers(conn)
             yield Tx(conn, self.clock(), self.sla)
 
     # --- reads ----------------------------------------------------------------
 
     def head(self) -> Cursor:
         """The cursor of the newest change: one indexed read, for the no-change fast path."""
-        with self.engine.connect() as conn:
-            seq = conn.scalar(_SEQ_QUERY)
-        return Cursor(self.epoch, int(seq or 0))
+        return Cursor(self.epoch, self._head.read())
 
     def changes(self, since: Cursor | None, limit: int) -> IncidentPage:
         """Incidents changed after `since`, oldest change first, at most `limit` of them.
@@ -139,7 +142,7 @@ class Store:
         future) the page starts a full snapshot (`reset`): every open incident
         plus those resolved within `resolved_window`.
         """
-        with self.engine.connect() as conn, conn.begin():
+        with isolation.snapshot(self.engine) as conn:
             head = int(conn.scalar(_SEQ_QUERY) or 0)
             table = schema.incidents
             reset = since is None or since.epoch != self.epoch or since.seq > head
@@ -172,7 +175,7 @@ class Store:
     def timeline(self, incident_id: str, after: int = 0, limit: int = 1000) -> list[TimelineEvent]:
         """An incident's timeline events with `seq > after`, oldest first."""
         table = schema.timeline
-        with self.engine.connect() as conn, conn.begin():
+        with isolation.snapshot(self.engine) as conn:
             rows.load_incident(conn, incident_id)
             events = conn.execute(
                 select(table)
@@ -202,6 +205,7 @@ class Store:
     def replace_contacts(self, contacts: Sequence[Contact]) -> None:
         """Replace the whole stakeholder directory."""
         with self._writing() as conn:
+            isolation.serialise_writers(conn)
             conn.execute(delete(schema.contacts))
             if contacts:
                 conn.execute(

@@ -21,6 +21,7 @@ from rr_tui.backends.base import (
     Conflict,
     NotAllowed,
     NotFoundError,
+    PartlyApplied,
     Rejected,
     Unauthorized,
     Unavailable,
@@ -46,6 +47,9 @@ async def send(backend: Backend, action: Action) -> Outcome:
             return Applied(note.incident)
         result = await backend.escalate(action.incident_id, action.escalation, action.id)
         return Applied(result.incident)
+    except PartlyApplied as error:
+        # Kept as applied (finished, never resent): a retry would repeat the part that was.
+        return Applied(error.incident, partly=error.message)
     except Unavailable as error:
         return Retry(error.message, error.retry_after)
     except Conflict as error:

@@ -24,6 +24,8 @@ class Applied:
     """The backend confirmed; this is the incident now."""
 
     incident: Incident
+    partly: str = ""
+    """For an action applied in part: what applied and what did not, in words ("": all)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Confirmed:
 
     action: Action
     change: StoreChange
+    partly: str = ""
+    """What applied and what did not, when only part of it did ("": all of it)."""
 
 
 @dataclass(frozen=True)

@@ -301,7 +301,7 @@ class TriageService:
             change = self.store.apply([outcome.incident])
             change |= self._answered(action)
             self._forget(action)
-            events.append(Confirmed(action, change))
+            events.append(Confirmed(action, change, outcome.partly))
             events.extend(self._tallies.count(action, applied=True))
         elif isinstance(outcome, Refused):
             self.outbox.finish(action.id, ActionState.REJECTED, outcome.reason)

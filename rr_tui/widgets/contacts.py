@@ -1,7 +1,10 @@
 """The stakeholder pane: who matters for this incident, their local time, whether they are working.
 
-`/` opens a fuzzy search over the whole directory that answers as you type;
-`c` copies the selected contact's phone and `m` their email (OSC 52).
+`/` opens one search over incidents (id, title, assignee: listed first, Enter jumps
+the queue to one) and the directory (fuzzy, answers as you type; the word `oncall`
+keeps only who is on call now). Enter on a contact opens its card (every method,
+their working week), Escape goes back to the list. `c` copies the selected
+contact's phone, `m` their email, `y` their chat handle (OSC 52).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,8 +25,11 @@ from textual.widgets.option_list import Option
 
 from rr_tui.models import TEAM_LABELS, Contact, Incident
 from rr_tui.present.format import category_label, clock, weekdays, working_hours
+from rr_tui.present.masks import QUEUE_MASK
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
+from rr_tui.sync.finding import IncidentFinder, on_call_filter
+from rr_tui.widgets.contact_card import ContactCard
 
 
 def contact_line(contact: Contact, now: datetime, relevant: bool, home: str = "UTC") -> Text:
@@ -68,7 +75,22 @@ def search_text(contact: Contact) -> str:
         contact.email,
         contact.chat,
     ]
+    if contact.on_call:
+        parts.append("on call")
     return clean(" ".join(parts), 400)
+
+
+def incident_line(incident: Incident, shows_text: bool) -> Text:
+    """`▸ RR-2041 · SEV1 · escalated · TH · Livestream reuploads… · mei.tan` (masked if
+    sensitive and not revealed)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("▸ ", "bold cyan")
+    text.append(clean(incident.id, 20), "bold")
+    text.append(f" · {incident.severity.value} · {incident.status.value} · {incident.region} · ")
+    text.append(clean(incident.title, 120) if shows_text else QUEUE_MASK)
+    if incident.assignee:
+        text.append(f" · {clean(incident.assignee, 40)}", "dim")
+    return text
 
 
 def search_score(query: str, contact: Contact) -> float:
@@ -85,8 +107,13 @@ def search_score(query: str, contact: Contact) -> float:
     return score
 
 
+Row = Contact | Incident
+"""What a line of the pane's list stands for."""
+
+
 class StakeholderPane(Vertical):
-    """Contacts ranked for the selected incident, with a fuzzy search over the directory."""
+    """Contacts ranked for the selected incident; one search over incidents and the directory;
+    a contact's card."""
 
     DEFAULT_CSS = """
     StakeholderPane { height: 1fr; }
@@ -96,14 +123,26 @@ class StakeholderPane(Vertical):
     StakeholderPane > OptionList {
         height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    StakeholderPane > ContactCard { display: none; }
+    StakeholderPane.-card > ContactCard { display: block; }
+    StakeholderPane.-card > OptionList { display: none; }
+    StakeholderPane.-card > Input { display: none; }
     """
 
     BINDINGS = [
         Binding("/", "search", "Search", id="contacts.search"),
         Binding("c", "copy_phone", "Copy phone", id="contacts.copy_phone"),
         Binding("m", "copy_email", "Copy email", id="contacts.copy_email"),
+        Binding("y", "copy_chat", "Copy chat", id="contacts.copy_chat"),
         Binding("escape", "close_search", "Close search", show=False, id="contacts.close_search"),
     ]
+
+    class IncidentChosen(Message):
+        """Enter on an incident the search found: the screen moves the queue to it."""
+
+        def __init__(self, incident_id: str) -> None:
+            super().__init__()
+            self.incident_id = incident_id
 
     def __init__(
         self,
@@ -111,6 +150,7 @@ class StakeholderPane(Vertical):
         clock: Callable[[], datetime],
         *,
         home: str = "UTC",
+        finder: IncidentFinder | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -118,38 +158,55 @@ class StakeholderPane(Vertical):
         self.clock = clock
         self.home = home
         """The first shift zone: contacts' hours are also shown in it."""
+        self.finder = finder
+        """Finds incidents for the search (None: the search finds contacts only)."""
         self.incident: Incident | None = None
-        self._shown: list[Contact] = []
+        self._rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
-        """Title, search box (hidden until `/`), and the list."""
+        """Title, search box (hidden until `/`), the list, a contact's card (hidden)."""
         yield Static("STAKEHOLDERS", id="contacts-title")
-        search = Input(placeholder="search the directory: name, team, market…", id="contact-search")
+        search = Input(
+            placeholder="search incidents and the directory: id, title, name, team, oncall…",
+            id="contact-search",
+        )
         search.cursor_blink = False
         yield search
         yield OptionList(id="contact-list")
+        yield ContactCard(home=self.home, id="contact-card")
 
     @property
     def searching(self) -> bool:
         """Whether the search box is open."""
         return self.has_class("-searching")
 
+    @property
+    def carded(self) -> Contact | None:
+        """The contact whose card is open, if one is."""
+        return self.query_one(ContactCard).contact if self.has_class("-card") else None
+
     def show_for(self, incident: Incident | None) -> None:
         """Rank the directory for an incident (unless a search is open), best match on top."""
         changed = incident is None or self.incident is None or incident.id != self.incident.id
         self.incident = incident
         if not self.searching:
+            if changed:
+                self.close_card()
             self.refresh_list(keep_highlight=not changed)
 
     def refresh_list(self, *, keep_highlight: bool = True) -> None:
-        """Redraw the list from the directory (e.g. after it was refreshed)."""
+        """Redraw the list from the directory (e.g. after it was refreshed, or a minute on)."""
+        card = self.carded
+        if card is not None:
+            fresh = next((c for c in self.directory.contacts if c.id == card.id), card)
+            self.query_one(ContactCard).show(fresh, self.clock())
         if self.searching:
-            self._search(self.query_one(Input).value)
+            self._search(self.query_one(Input).value, keep_highlight=True)
             return
         now = self.clock()
         ranked = self.directory.ranked(self.incident, now)
         self._title(self.incident)
-        self._fill(ranked, now, keep_highlight=keep_highlight)
+        self._fill([], ranked, now, keep_highlight=keep_highlight)
 
     def _title(self, incident: Incident | None) -> None:
         title = Text("STAKEHOLDERS")
@@ -162,38 +219,57 @@ class StakeholderPane(Vertical):
         self.query_one("#contacts-title", Static).update(title)
 
     def _fill(
-        self, ranked: list[RankedContact], now: datetime, *, keep_highlight: bool = False
+        self,
+        incidents: list[tuple[Incident, bool]],
+        ranked: list[RankedContact],
+        now: datetime,
+        *,
+        keep_highlight: bool = False,
     ) -> None:
         option_list = self.query_one(OptionList)
         highlighted = option_list.highlighted
         keep = None
-        if keep_highlight and highlighted is not None and highlighted < len(self._shown):
-            keep = self._shown[highlighted].id
-        self._shown = [item.contact for item in ranked]
+        if keep_highlight and highlighted is not None and highlighted < len(self._rows):
+            keep = self._rows[highlighted].id
+        self._rows = [incident for incident, _ in incidents]
+        self._rows += [item.contact for item in ranked]
         option_list.clear_options()
+        option_list.add_options(
+            Option(incident_line(incident, shows), id=f"incident:{incident.id}")
+            for incident, shows in incidents
+        )
         option_list.add_options(
             Option(contact_line(item.contact, now, item.relevant, self.home), id=item.contact.id)
             for item in ranked
         )
-        if self._shown:
-            ids = [contact.id for contact in self._shown]
+        if self._rows:
+            ids = [row.id for row in self._rows]
             option_list.highlighted = ids.index(keep) if keep in ids else 0
             if keep not in ids:
                 option_list.scroll_home(animate=False)
 
-    def _search(self, query: str) -> None:
+    def _search(self, query: str, *, keep_highlight: bool = False) -> None:
         now = self.clock()
-        query = query.strip()
+        query, on_call = on_call_filter(query.strip())
+        pool = [c for c in self.directory.contacts if c.on_call or not on_call]
+        # "oncall" asks for people: no incident is listed above them.
+        wanted = self.finder is not None and query and not on_call
+        incidents = self.finder.find(query) if self.finder is not None and wanted else []
         if not query:
-            self._fill([RankedContact(c, False) for c in self.directory.contacts], now)
-            return
-        scored = [(search_score(query, contact), contact) for contact in self.directory.contacts]
-        # Ties by name: the same query shows the same list, whatever order the backend sent.
-        hits = sorted(
-            (pair for pair in scored if pair[0] > 0), key=lambda pair: (-pair[0], pair[1].name)
+            hits = sorted(pool, key=lambda contact: contact.name) if on_call else pool
+        else:
+            scored = [(search_score(query, contact), contact) for contact in pool]
+            # Ties by name: the same query shows the same list, whatever order the backend sent.
+            ranked = sorted((p for p in scored if p[0] > 0), key=lambda p: (-p[0], p[1].name))
+            hits = [contact for _, contact in ranked]
+        self._fill(
+            incidents, [RankedContact(c, True) for c in hits], now, keep_highlight=keep_highlight
         )
-        self._fill([RankedContact(contact, True) for _, contact in hits], now)
         title = Text(f"SEARCH  {len(hits)} of {len(self.directory.contacts)}")
+        if on_call:
+            title.append(" · on call now", "bold yellow")
+        if incidents:
+            title.append(f" · {len(incidents)} incident{'s' * (len(incidents) > 1)} first")
         self.query_one("#contacts-title", Static).update(title)
 
     @on(Input.Changed, "#contact-search")
@@ -204,8 +280,40 @@ class StakeholderPane(Vertical):
     def _submitted(self) -> None:
         self.query_one(OptionList).focus()
 
+    @on(OptionList.OptionSelected, "#contact-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_index >= len(self._rows):
+            return
+        row = self._rows[event.option_index]
+        if isinstance(row, Incident):
+            self.post_message(self.IncidentChosen(row.id))
+        else:
+            self.open_card(row)
+
+    def open_card(self, contact: Contact) -> None:
+        """Show a contact's card in place of the list (Escape: back to the list)."""
+        card = self.query_one(ContactCard)
+        card.show(contact, self.clock())
+        self.add_class("-card")
+        title = Text("CONTACT  ")
+        title.append(clean(contact.name, 60), "bold")
+        title.append("  escape: back to the list", "dim")
+        self.query_one("#contacts-title", Static).update(title)
+        card.scroll_home(animate=False)
+        card.focus()
+
+    def close_card(self) -> None:
+        """Back from a card to the list it was opened from."""
+        if self.has_class("-card"):
+            self.remove_class("-card")
+            self.query_one(ContactCard).contact = None
+            self.query_one(OptionList).focus()
+            self.refresh_list()
+
     def action_search(self) -> None:
         """Open the search box and put the cursor in it."""
+        self.close_card()
         self.add_class("-searching")
         # The screen gives a search the whole side column on a small terminal.
         self.screen.add_class("-searching")
@@ -217,10 +325,14 @@ class StakeholderPane(Vertical):
         """The search was closed: the screen puts the focus back on the queue."""
 
     def action_close_search(self) -> None:
-        """Close the search and show the incident's contacts again (never the search's hits
-        under the incident's header)."""
-        if not self.searching:
+        """Escape: from a card back to its list; else close the search and show the incident's
+        contacts again (never the search's hits under the incident's header); else on to the
+        screen, which goes back to the queue."""
+        if self.has_class("-card"):
+            self.close_card()
             return
+        if not self.searching:
+            raise SkipAction()
         self.remove_class("-searching")
         self.screen.remove_class("-searching")
         self.query_one(Input).value = ""
@@ -230,15 +342,24 @@ class StakeholderPane(Vertical):
     @property
     def shown(self) -> tuple[Contact, ...]:
         """The contacts listed, in order (the incident's ranking, or the search's hits)."""
-        return tuple(self._shown)
+        return tuple(row for row in self._rows if isinstance(row, Contact))
+
+    @property
+    def found(self) -> tuple[Incident, ...]:
+        """The incidents the search lists above the contacts."""
+        return tuple(row for row in self._rows if isinstance(row, Incident))
 
     @property
     def selected(self) -> Contact | None:
-        """The highlighted contact."""
+        """The contact whose card is open, else the highlighted contact."""
+        card = self.carded
+        if card is not None:
+            return card
         index = self.query_one(OptionList).highlighted
-        if index is None or index >= len(self._shown):
+        if index is None or index >= len(self._rows):
             return None
-        return self._shown[index]
+        row = self._rows[index]
+        return row if isinstance(row, Contact) else None
 
     def action_copy_phone(self) -> None:
         """Copy the selected contact's phone number."""
@@ -247,6 +368,10 @@ class StakeholderPane(Vertical):
     def action_copy_email(self) -> None:
         """Copy the selected contact's email address."""
         self._copy("email")
+
+    def action_copy_chat(self) -> None:
+        """Copy the selected contact's chat handle."""
+        self._copy("chat")
 
     def _copy(self, field: str) -> None:
         contact = self.selected

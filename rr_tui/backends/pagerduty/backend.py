@@ -165,6 +165,10 @@ class PagerDutyBackend:
         """The `from_email` user, as role `lead`: PagerDuty enforces its own permissions."""
         return Me(name=await self.users.my_name(), role=Role.LEAD)
 
+    async def assignable(self) -> list[str]:
+        """The account's users, named as rr-tui names them (their email)."""
+        return await self.users.everyone()
+
     # --- what PagerDuty can do ----------------------------------------------------------
 
     def supports(self, what: str) -> bool:

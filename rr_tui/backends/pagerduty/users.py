@@ -18,6 +18,9 @@ from rr_tui.backends.pagerduty.mapping import actor_slug, user_name
 from rr_tui.backends.pagerduty.wire import PdRef, PdUser
 from rr_tui.backends.records import valid
 
+USER_PAGES = 100
+"""At most this many pages of 100 users are listed (10,000 users: PagerDuty's offset limit)."""
+
 
 class PdUsers:
     """Users by id and by email, filled from every answer that carries them.
@@ -113,6 +116,17 @@ class PdUsers:
         raise Rejected(
             f"{who!r} matches {len(exact)} PagerDuty users: use their email", 422, "ambiguous_user"
         )
+
+    async def everyone(self) -> list[str]:
+        """Every user of the account (`GET /users`, all pages), as rr-tui names them."""
+        paged = await self.http.paged("/users", "users", {}, USER_PAGES)
+        names = []
+        for user in valid(PdUser, paged.items, None):
+            self.remember(user)
+            name = user_name(user)
+            if name:
+                names.append(name)
+        return sorted(set(names))
 
     async def me(self) -> PdUser:
         """The `from_email` user (looked up once)."""

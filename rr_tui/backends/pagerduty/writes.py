@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from rr_tui.backends.base import Conflict, Rejected, Unavailable
+from rr_tui.backends.base import Conflict, PartlyApplied, Rejected, Unavailable
 from rr_tui.backends.pagerduty.capabilities import (
     UNSUPPORTED_STATUS,
     no_priority,
@@ -36,6 +36,7 @@ from rr_tui.backends.pagerduty.client import Clock, PdClient
 from rr_tui.backends.pagerduty.incidents import PdIncidents
 from rr_tui.backends.pagerduty.mapping import millis
 from rr_tui.backends.pagerduty.oncall import PdOnCall
+from rr_tui.backends.pagerduty.partial import change_words, then_note
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.wire import PdIncident, PdNote
 from rr_tui.backends.records import valid
@@ -160,16 +161,7 @@ class PdWrites:
 
     @staticmethod
     def _reason_note(change: IncidentPatch, before: Incident) -> str:
-        parts = []
-        if change.severity is not None and change.severity is not before.severity:
-            parts.append(f"severity {before.severity.value} → {change.severity.value}")
-        if change.status is Status.ACKNOWLEDGED and before.status is Status.RESOLVED:
-            parts.append("reopened")
-        elif change.status is not None and change.status is not before.status:
-            parts.append(f"status {before.status.value} → {change.status.value}")
-        if change.sets_assignee and change.assignee != before.assignee:
-            parts.append(f"assigned to {change.assignee}")
-        return f"{', '.join(parts) or 'change'}: {change.reason}"[:TEXT_MAX]
+        return f"{change_words(change, before)}: {change.reason}"[:TEXT_MAX]
 
     async def patch(
         self, incident_id: str, change: IncidentPatch, version: int, key: str
@@ -199,9 +191,12 @@ class PdWrites:
                     # (then the reason note the first attempt meant to post is still due).
                     progress.incident = current
             if progress.note:
-                await self._note_once(incident_id, progress.note, key + ".reason")
+                applied = progress.note.split(": ", 1)[0]  # the note's own "what changed"
+                note = self._note_once(incident_id, progress.note, key + ".reason")
+                left_by_put = progress.incident
+                await then_note(note, applied, "the reason note", lambda: left_by_put)
                 progress.note = ""
-        except Rejected:
+        except (Rejected, PartlyApplied):
             del self._progress[key]  # an answer: the outbox will not retry this key
             raise
         del self._progress[key]
@@ -294,9 +289,13 @@ class PdWrites:
                 progress.pd = pd
                 progress.note = self._escalation_note(body, paged, recorded)
             if progress.note:
-                await self._note_once(incident_id, progress.note, key + ".note")
+                done = progress.note.split("\n", 1)[0] if paged else "nobody paged"
+                note = self._note_once(incident_id, progress.note, key + ".note")
+                pd_now = progress.pd
+                left = lambda: self.incidents.to_incident(pd_now, newer=True)  # noqa: E731
+                await then_note(note, done, "the escalation note", left)
                 progress.note = ""
-        except Rejected:
+        except (Rejected, PartlyApplied):
             del self._progress[key]
             raise
         del self._progress[key]

@@ -2,9 +2,10 @@
 
 The list is the hot path: a dashboard polls it every second or so with the
 cursor of its last page. It is `async` and answers an unchanged stream with
-an empty 304 from one indexed read; only a page with changes goes to the
-threadpool. A patch must name the version it was made against (`If-Match`),
-so nobody's change is silently overwritten.
+an empty 304 from one indexed read of the head, made in the threadpool (as a
+page with changes is) so a slow database never stalls the event loop. A patch
+must name the version it was made against (`If-Match`), so nobody's change is
+silently overwritten.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rr_tui.server.errors import ApiError, PreconditionRequired
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
+from rr_tui.server.routes.users import check_assignee
 from rr_tui.server.store import Cursor
 
 router = APIRouter(tags=["incidents"])
@@ -60,7 +62,9 @@ async def list_incidents(
     `If-None-Match`: when nothing changed the answer is an empty 304.
     """
     cursor = Cursor.decode(since) if since else None
-    head = store.head()
+    # In the threadpool: on PostgreSQL the read is a network round trip (two with the
+    # pool's pre-ping), and on the event loop it held every other request up for it.
+    head = await run_in_threadpool(store.head)
     head_tag = f'"{head.encode()}"'
     client_is_current = cursor is None or cursor == head
     if client_is_current and etag_matches(request.headers.get("if-none-match"), head_tag):
@@ -73,8 +77,9 @@ async def list_incidents(
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
-def create_incident(body: IncidentCreate, keyed: Keyed) -> Response:
+def create_incident(request: Request, body: IncidentCreate, keyed: Keyed) -> Response:
     """Open an incident (intake for report tools, integrations and the simulator)."""
+    check_assignee(request, body.assignee)
     return keyed(body, 201, lambda tx, actor: tx.create(body, actor))
 
 
@@ -102,6 +107,7 @@ def get_incident(incident_id: PathId, store: CurrentStore, _user: CurrentUser) -
     },
 )
 def patch_incident(
+    request: Request,
     incident_id: PathId,
     body: IncidentPatch,
     keyed: Keyed,
@@ -116,4 +122,6 @@ def patch_incident(
     if match is None:
         raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
     version = int(match.group(1))
+    if body.sets_assignee:
+        check_assignee(request, body.assignee)
     return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))

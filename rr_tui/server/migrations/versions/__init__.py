@@ -1,0 +1,1 @@
+"""Revisions, oldest first by their numbered names; each says what it changes."""
