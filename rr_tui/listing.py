@@ -29,6 +29,7 @@ from rr_tui.sanitize import clean
 
 if TYPE_CHECKING:
     from rr_tui.backends.base import Backend
+    from rr_tui.sync.store import IncidentStore
 
 LIST_COLUMNS = COLUMN_KEYS
 """The table's columns when the config chooses none: all of them (a report has no width)."""
@@ -71,24 +72,8 @@ def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) 
 
 async def _queue(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
     """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
-    from rr_tui.backends.base import Unavailable
-    from rr_tui.sync.store import IncidentStore
-
-    skipped = 0
-    store = IncidentStore()
     try:
-        changes = await backend.changes(None)
-        store.apply(changes.items, reset=True)
-        skipped += len(changes.skipped)
-        # The adapter reads a bounded number of pages per call; a report wants them all.
-        for _ in range(FETCH_ROUNDS):
-            if not changes.more:
-                break
-            changes = await backend.changes(changes.cursor)
-            store.apply(changes.items, reset=changes.reset)
-            skipped += len(changes.skipped)
-        else:
-            raise Unavailable(f"{backend.name} keeps saying there is more: the list is incomplete")
+        store, skipped = await fetch_all(backend)
         selection = view.filter
         if view.mine:
             me = await backend.me()
@@ -124,6 +109,31 @@ async def fetch_report(
         return incidents, skipped, clocks
     finally:
         await backend.aclose()
+
+
+async def fetch_all(backend: Backend) -> tuple[IncidentStore, int]:
+    """Every incident the backend has, in a store; and how many records broke the schema.
+
+    Shared by every headless report (`list`, `postmortem`, `handover`, `trends`).
+    """
+    from rr_tui.backends.base import Unavailable
+    from rr_tui.sync.store import IncidentStore
+
+    skipped = 0
+    store = IncidentStore()
+    changes = await backend.changes(None)
+    store.apply(changes.items, reset=True)
+    skipped += len(changes.skipped)
+    # The adapter reads a bounded number of pages per call; a report wants them all.
+    for _ in range(FETCH_ROUNDS):
+        if not changes.more:
+            break
+        changes = await backend.changes(changes.cursor)
+        store.apply(changes.items, reset=changes.reset)
+        skipped += len(changes.skipped)
+    else:
+        raise Unavailable(f"{backend.name} keeps saying there is more: the list is incomplete")
+    return store, skipped
 
 
 def write_list(

@@ -32,15 +32,21 @@ from rr_tui.deadlines import Clock, ClockRule
 from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep, RuleList
 from rr_tui.models import (
     API_PREFIX,
+    Bucket,
     Contact,
     EscalationCreate,
     EscalationResult,
+    Grouping,
+    Handover,
+    HandoverCreate,
+    HandoverList,
     Incident,
     IncidentPage,
     IncidentPatch,
     Me,
     NoteResult,
     TimelineEvent,
+    Trends,
     UserEntry,
     UtcDatetime,
 )
@@ -315,3 +321,36 @@ class RrHttpBackend:
             headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
         )
         return self._parse(ClockResult, response)
+
+    # --- shift handovers (an rr server capability; see `rr_tui.backends.handovers`) --------
+
+    async def handovers(self, *, pending: bool) -> list[Handover]:
+        """Handover notes, newest first (only unacknowledged ones if `pending`)."""
+        params = {"pending": "true"} if pending else {}
+        response = await self._request("GET", "/handovers", params=params)
+        return self._parse(HandoverList, response).items
+
+    async def write_handover(self, body: HandoverCreate, key: str) -> Handover:
+        """POST the outgoing lead's note with an idempotency key."""
+        response = await self._request(
+            "POST",
+            "/handovers",
+            json=body.model_dump(mode="json"),
+            headers={"Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
+
+    async def acknowledge_handover(self, handover: Handover, reply: str, key: str) -> Handover:
+        """Acknowledge the version of `handover` that was read."""
+        response = await self._request(
+            "POST",
+            f"/handovers/{handover.id}/acknowledgement",
+            json={"reply": reply},
+            headers={"If-Match": f'"{handover.version}"', "Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
+
+    async def trends(self, hours: int, bucket: Bucket, group: Grouping) -> Trends:
+        """The analytics endpoint's figures for the last `hours`."""
+        params = {"hours": str(hours), "bucket": bucket.value, "group": group.value}
+        return self._parse(Trends, await self._request("GET", "/analytics/trends", params=params))

@@ -31,6 +31,8 @@ from rr_tui.sanitize import clean
 from rr_tui.screens.clock_keys import ClockKeys
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
+from rr_tui.screens.exports import postmortem_of
+from rr_tui.screens.handover import HandoverScreen
 from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.jump import Jumper
 from rr_tui.screens.keys import (
@@ -51,11 +53,13 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.screens.telling import Toast, answer, arrival
+from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
 from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outcomes import BatchDone, Submitted
+from rr_tui.sync.shift import HandoverPort, NoHandovers
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.triage import TriageService
 from rr_tui.widgets.contacts import StakeholderPane
@@ -124,6 +128,8 @@ class DashboardScreen(Screen[None]):
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
         self._minute: datetime | None = None
+        self.handovers: HandoverPort = NoHandovers()
+        """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
         self.jumper = Jumper(self, options.views)
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
@@ -190,6 +196,7 @@ class DashboardScreen(Screen[None]):
             marked=len(self.marked),
             conflicts=len(self.triage.conflicts),
             unacknowledged=self.store.unacknowledged(),
+            handover=self.handovers.waiting_from,
         )
 
     def _alert(self, change: StoreChange) -> None:
@@ -348,6 +355,20 @@ class DashboardScreen(Screen[None]):
         self.revealed = self.revealed ^ {selected}
         self.query_one(QueueView).revealed = self.revealed
         self.query_one(IncidentDetail).revealed = self.revealed
+
+    def action_postmortem(self) -> None:
+        """Write the selected incident's post-mortem draft; toast the path (or why not)."""
+        detail = self.query_one(IncidentDetail)
+        self.tell(postmortem_of(detail, self.options, self.revealed, self.clock(), self.directory))
+
+    def action_handover(self) -> None:
+        """Open the shift handover: summary, the note waiting, `a` to acknowledge it."""
+        reveal = self.options.reveal_sensitive
+        self.app.push_screen(HandoverScreen(self.handovers, self.store.all(), reveal=reveal))
+
+    def action_trends(self) -> None:
+        """Open the trends: opened per hour, by market or category, medians and SLA."""
+        self.app.push_screen(TrendsScreen(self.handovers, self.store.all()))
 
     def action_search_contacts(self) -> None:
         """Find a stakeholder from anywhere: open the directory search."""

@@ -23,7 +23,16 @@ from rr_tui.server.body_limit import MAX_BODY_BYTES, BodyLimit
 from rr_tui.server.error_handlers import install_error_handlers
 from rr_tui.server.gate import Gate
 from rr_tui.server.limits import DEFAULT_LIMITS, ServerLimits
-from rr_tui.server.routes import clocks, contacts, incidents, meta, timeline, users
+from rr_tui.server.routes import (
+    analytics,
+    clocks,
+    contacts,
+    handovers,
+    incidents,
+    meta,
+    timeline,
+    users,
+)
 from rr_tui.server.routes.dependencies import known_query_only
 from rr_tui.server.store import Store
 from rr_tui.server.throttle import FailureThrottle
@@ -76,6 +85,6 @@ def create_app(
 def _v1() -> APIRouter:
     """Every resource's routes, in the order OpenAPI lists them."""
     v1 = APIRouter(dependencies=[Depends(known_query_only)])
-    for resource in (meta, incidents, timeline, clocks, contacts, users):
+    for resource in (meta, incidents, timeline, clocks, contacts, users, handovers, analytics):
         v1.include_router(resource.router)
     return v1

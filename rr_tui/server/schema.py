@@ -171,6 +171,22 @@ contacts = Table(
     Column("doc", JSON, nullable=False),
 )
 
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", UtcDateTime),
+    Column("reply", Text, nullable=False),
+    Index("ix_handovers_pending", "acknowledged_at", "id"),
+)
+"""Shift handover notes (`rr_tui.server.handovers`); pending while `acknowledged_at` is null."""
+
 idempotency = Table(
     "idempotency",
     metadata,
