@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from bench import abuse, figures, full_sync, idle, outbox_drain, pg_polls, poll_server, queue_paint
+from bench import (
+    abuse,
+    figures,
+    full_sync,
+    idle,
+    outbox_drain,
+    pg_polls,
+    poll_server,
+    queue_paint,
+    trends,
+)
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
@@ -12,6 +22,7 @@ BENCHMARKS = {
     "full_sync": full_sync.run,
     "outbox_drain": outbox_drain.run,
     "abuse": abuse.run,
+    "trends": trends.run,
     "pg_polls": pg_polls.run,
     "idle": idle.run,
 }

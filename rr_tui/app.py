@@ -53,8 +53,10 @@ from rr_tui.screens.messages import (
 )
 from rr_tui.screens.typeahead import KeyDone, KeyGate
 from rr_tui.sync.actions import Drainer
+from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import FIX_TOKEN, LinkState
 from rr_tui.sync.contacts import ContactDirectory
+from rr_tui.sync.handover_desk import HandoverDesk
 from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.outcomes import TriageEvent
 from rr_tui.sync.poller import Poller, recovery_backoff
@@ -148,8 +150,10 @@ class RrApp(App[None]):
             self.clock,
             self.triage,
             backend_name=backend.name,
+            clock_desk=ClockDesk(backend, self.store, failures=(BackendError,)),
         )
         """The base screen; dialogs go on top of it."""
+        self.handover_desk = self.dashboard.handovers = HandoverDesk(backend, self.clock)
         self.register_theme(high_contrast_theme())
         self.theme = self.options.theme
         self.set_keymap(dict(self.options.keymap))
@@ -344,8 +348,9 @@ class RrApp(App[None]):
 
     @work(exclusive=True, group="contacts", exit_on_error=False)
     async def load_contacts(self) -> None:
-        """Refresh the directory and who can be assigned from the backend; on failure the
-        last ones stay."""
+        """Refresh the directory, who can be assigned and the handover notes waiting from the
+        backend; on failure the last ones stay."""
+        await self.handover_desk.check()
         try:
             self.triage.people.accounts = frozenset(await self.backend.assignable())
         except BackendError as error:

@@ -4,6 +4,7 @@
     rr-tui demo                                the dashboard on a throw-away demo backend
     rr-tui serve                               the reference incident backend
     rr-tui list [--view NAME] [--format F]     the queue, headless: table, JSON or CSV
+    rr-tui postmortem ID [--format md|json]    a post-mortem draft from the timeline
     rr-tui check-config                        check the configuration, start nothing
     rr-tui config path | init | example        where the config file is; write a starter
 
@@ -18,10 +19,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rr_tui import __version__, listing, locations
+from rr_tui import __version__, listing, locations, reports
 from rr_tui.config import ConfigError, Loaded, TokenError, config_path, load, render_example
 from rr_tui.config.report import describe, path_problem, problems
 from rr_tui.connect import connect
@@ -142,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--users", type=Path, metavar="FILE", help="users and tokens (TOML)")
     serve.add_argument(
+        "--clock-rules",
+        type=Path,
+        metavar="FILE",
+        help="the team's clock rules (TOML), added to and overriding the shipped catalogue",
+    )
+    serve.add_argument(
         "--token",
         dest="serve_token",
         help="fix the demo-lead user's token (for scripts); ignored with --users",
@@ -190,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_profile(listing, keep)
     _add_view(listing, keep)
     listing.set_defaults(run=_list)
+
+    reports.add_commands(commands, partial(_add_reporting, keep=keep), run=_report)
 
     check = commands.add_parser(
         "check-config",
@@ -352,6 +362,17 @@ def _list(args: argparse.Namespace) -> int:
     backend = connect(loaded, getattr(args, "token", None))
     name, _profile = loaded.settings.active()
     return listing.print_view(backend, loaded.settings, args.format, profile=name)
+
+
+def _add_reporting(parser: argparse.ArgumentParser, *, keep: Any) -> None:
+    _add_config(parser, keep)
+    _add_profile(parser, keep)
+
+
+def _report(args: argparse.Namespace) -> int:
+    loaded = load_config(args)
+    backend = connect(loaded, getattr(args, "token", None))
+    return reports.run(args, backend, loaded.settings)
 
 
 def _serve(args: argparse.Namespace) -> int:

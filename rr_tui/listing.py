@@ -13,12 +13,13 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 from rr_tui.config import Settings
+from rr_tui.deadlines import Clock
 from rr_tui.models import Incident, Status
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.present.columns import BY_KEY, COLUMN_KEYS, cell_text
@@ -28,6 +29,7 @@ from rr_tui.sanitize import clean
 
 if TYPE_CHECKING:
     from rr_tui.backends.base import Backend
+    from rr_tui.sync.store import IncidentStore
 
 LIST_COLUMNS = COLUMN_KEYS
 """The table's columns when the config chooses none: all of them (a report has no width)."""
@@ -48,45 +50,90 @@ def print_view(backend: Backend, settings: Settings, fmt: str, *, profile: str) 
 
     view = next(v for v in settings.saved_views() if v.name == settings.default_view)
     try:
-        incidents, skipped = asyncio.run(fetch_view(backend, view))
+        incidents, skipped, clocks = asyncio.run(fetch_report(backend, view))
     except BackendError as error:
         print(f"rr-tui list: {clean(error.message, 300)}", file=sys.stderr)
         return 1
     if skipped:
         print(f"rr-tui list: skipped {skipped} record(s) that break the schema", file=sys.stderr)
     now = datetime.now(UTC)
-    write_list(sys.stdout, fmt, incidents, settings, now=now, profile=profile, view=view.name)
+    write_list(
+        sys.stdout,
+        fmt,
+        incidents,
+        settings,
+        now=now,
+        profile=profile,
+        view=view.name,
+        clocks=clocks,
+    )
     return 0
+
+
+async def _queue(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
+    """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
+    try:
+        store, skipped = await fetch_all(backend)
+        selection = view.filter
+        if view.mine:
+            me = await backend.me()
+            selection = replace(selection, assignee=me.name)
+    except BaseException:
+        await backend.aclose()
+        raise
+    store.set_filter(selection)
+    return list(store), skipped
 
 
 async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident], int]:
     """The incidents a view shows, in queue order, from one full fetch; and how many broke."""
+    try:
+        return await _queue(backend, view)
+    finally:
+        await backend.aclose()
+
+
+async def fetch_report(
+    backend: Backend, view: SavedView
+) -> tuple[list[Incident], int, dict[str, list[Clock]]]:
+    """`fetch_view`, and the clocks of every incident with one running (rr API backends)."""
+    from rr_tui.sync.clock_desk import ClockBackend
+
+    try:
+        incidents, skipped = await _queue(backend, view)
+        clocks: dict[str, list[Clock]] = {}
+        if isinstance(backend, ClockBackend):
+            for incident in incidents:
+                if incident.deadline_at is not None:
+                    clocks[incident.id] = await backend.clocks(incident.id)
+        return incidents, skipped, clocks
+    finally:
+        await backend.aclose()
+
+
+async def fetch_all(backend: Backend) -> tuple[IncidentStore, int]:
+    """Every incident the backend has, in a store; and how many records broke the schema.
+
+    Shared by every headless report (`list`, `postmortem`, `handover`, `trends`).
+    """
     from rr_tui.backends.base import Unavailable
     from rr_tui.sync.store import IncidentStore
 
     skipped = 0
     store = IncidentStore()
-    try:
-        changes = await backend.changes(None)
-        store.apply(changes.items, reset=True)
+    changes = await backend.changes(None)
+    store.apply(changes.items, reset=True)
+    skipped += len(changes.skipped)
+    # The adapter reads a bounded number of pages per call; a report wants them all.
+    for _ in range(FETCH_ROUNDS):
+        if not changes.more:
+            break
+        changes = await backend.changes(changes.cursor)
+        store.apply(changes.items, reset=changes.reset)
         skipped += len(changes.skipped)
-        # The adapter reads a bounded number of pages per call; a report wants them all.
-        for _ in range(FETCH_ROUNDS):
-            if not changes.more:
-                break
-            changes = await backend.changes(changes.cursor)
-            store.apply(changes.items, reset=changes.reset)
-            skipped += len(changes.skipped)
-        else:
-            raise Unavailable(f"{backend.name} keeps saying there is more: the list is incomplete")
-        selection = view.filter
-        if view.mine:
-            me = await backend.me()
-            selection = replace(selection, assignee=me.name)
-    finally:
-        await backend.aclose()
-    store.set_filter(selection)
-    return list(store), skipped
+    else:
+        raise Unavailable(f"{backend.name} keeps saying there is more: the list is incomplete")
+    return store, skipped
 
 
 def write_list(
@@ -98,6 +145,7 @@ def write_list(
     now: datetime,
     profile: str,
     view: str,
+    clocks: Mapping[str, Sequence[Clock]] | None = None,
 ) -> None:
     """Write incidents as a table (the configured columns), JSON or CSV (every field).
 
@@ -107,8 +155,11 @@ def write_list(
     would run as a formula are quoted with a leading `'`.
     """
     options = settings.dashboard_options()
+    held = clocks or {}
     if fmt == "json":
-        items = [_json_item(incident, options, now) for incident in incidents]
+        items = [
+            _json_item(incident, options, now, held.get(incident.id, ())) for incident in incidents
+        ]
         body = {
             "profile": profile,
             "view": view,
@@ -118,7 +169,7 @@ def write_list(
         }
         out.write(json.dumps(body, indent=2) + "\n")
     elif fmt == "csv":
-        _write_csv(out, incidents, options, now)
+        _write_csv(out, incidents, options, now, held)
     else:
         _write_table(out, incidents, options, settings.columns or LIST_COLUMNS, now)
 
@@ -134,10 +185,24 @@ def _minutes_left(incident: Incident, now: datetime) -> int | None:
     return int((incident.due_at - now) / timedelta(minutes=1))
 
 
-def _json_item(incident: Incident, options: DashboardOptions, now: datetime) -> dict[str, Any]:
+def _deadline_left(incident: Incident, now: datetime) -> int | None:
+    """Minutes to the soonest running legal clock (negative: missed); None without one."""
+    if incident.deadline_at is None:
+        return None
+    return int((incident.deadline_at - now) / timedelta(minutes=1))
+
+
+def _json_item(
+    incident: Incident, options: DashboardOptions, now: datetime, clocks: Sequence[Clock]
+) -> dict[str, Any]:
     item = incident.model_dump(mode="json")
+    item["clocks"] = [
+        clock.model_copy(update={"state": clock.state_at(now)}).model_dump(mode="json")
+        for clock in clocks
+    ]
     item["severity_label"] = severity_label(options.severity_labels, incident.severity)
     item["sla_minutes_left"] = _minutes_left(incident, now)
+    item["deadline_minutes_left"] = _deadline_left(incident, now)
     if not _shown(incident, options):
         item["title"] = MASKED
         item["summary"] = ""
@@ -159,6 +224,11 @@ CSV_FIELDS = (
     "age_minutes",
     "sensitive",
     "title",
+    # Added with legal clocks: at the end, so existing spreadsheets keep their columns.
+    "deadline_at",
+    "deadline_rule",
+    "deadline_minutes_left",
+    "clocks",
 )
 
 
@@ -167,8 +237,20 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _clock_cell(clocks: Sequence[Clock], now: datetime) -> str:
+    """`rule state due; ...`: every clock in one cell."""
+    return "; ".join(
+        f"{clock.rule.id} {clock.state_at(now).value} {clock.due_at.isoformat()}"
+        for clock in clocks
+    )
+
+
 def _write_csv(
-    out: IO[str], incidents: Iterable[Incident], options: DashboardOptions, now: datetime
+    out: IO[str],
+    incidents: Iterable[Incident],
+    options: DashboardOptions,
+    now: datetime,
+    clocks: Mapping[str, Sequence[Clock]],
 ) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
@@ -188,6 +270,10 @@ def _write_csv(
             "age_minutes": int((now - incident.created_at) / timedelta(minutes=1)),
             "sensitive": "yes" if incident.sensitive else "no",
             "title": incident.title if _shown(incident, options) else MASKED,
+            "deadline_at": incident.deadline_at.isoformat() if incident.deadline_at else None,
+            "deadline_rule": incident.deadline_rule,
+            "deadline_minutes_left": _deadline_left(incident, now),
+            "clocks": _clock_cell(clocks.get(incident.id, ()), now),
         }
         writer.writerow([_cell(row[name]) for name in CSV_FIELDS])
 

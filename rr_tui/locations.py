@@ -73,6 +73,11 @@ def demo_outbox(directory: Path) -> Path:
     return directory / "outbox.db"
 
 
+def reports_dir() -> Path:
+    """Where the dashboard writes documents a key asks for (post-mortem drafts)."""
+    return data_dir() / "reports"
+
+
 def contacts_cache() -> Path:
     """The cached stakeholder directory."""
     return cache_dir() / "contacts.json"

@@ -320,9 +320,11 @@ class Dashboard:
         """What the toasts said."""
         return toasts(self.app)
 
-    async def until(self, predicate: Callable[[], object], what: str = "") -> None:
+    async def until(
+        self, predicate: Callable[[], object], what: str = "", *, within: float = 10.0
+    ) -> None:
         """Wait until `predicate()` holds."""
-        await until(predicate, self.pilot, what=what)
+        await until(predicate, self.pilot, what=what, within=within)
 
 
 DashboardFactory = Callable[..., AbstractAsyncContextManager[Dashboard]]

@@ -302,6 +302,10 @@ def test_list_as_csv_with_a_view(
         "age_minutes",
         "sensitive",
         "title",
+        "deadline_at",
+        "deadline_rule",
+        "deadline_minutes_left",
+        "clocks",
     ]
 
 

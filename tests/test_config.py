@@ -385,8 +385,8 @@ def test_quiet_mode_silences_every_alert(tmp_path: Path) -> None:
         ),
         pytest.param(
             'columns = ["sev", "priority"]\n',
-            "config.toml:1: columns[1]: 'priority' is not one of sev, id, age, sla, status, "
-            "region, category, assignee, title",
+            "config.toml:1: columns[1]: 'priority' is not one of sev, id, age, sla, deadline, "
+            "status, region, category, assignee, title",
             id="column",
         ),
         pytest.param(

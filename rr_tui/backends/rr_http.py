@@ -28,17 +28,25 @@ from rr_tui import __version__
 from rr_tui.backends.base import ChangeSet, Conflict, Intercepted, NoToken, Rejected
 from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
+from rr_tui.deadlines import Clock, ClockRule
+from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep, RuleList
 from rr_tui.models import (
     API_PREFIX,
+    Bucket,
     Contact,
     EscalationCreate,
     EscalationResult,
+    Grouping,
+    Handover,
+    HandoverCreate,
+    HandoverList,
     Incident,
     IncidentPage,
     IncidentPatch,
     Me,
     NoteResult,
     TimelineEvent,
+    Trends,
     UserEntry,
     UtcDatetime,
 )
@@ -278,3 +286,71 @@ class RrHttpBackend:
             headers={"Idempotency-Key": key},
         )
         return self._parse(EscalationResult, response)
+
+    # --- legal and protocol clocks (rr API only; see rr_tui.deadlines) ---------------
+
+    async def clock_rules(self) -> list[ClockRule]:
+        """The server's clock rules catalogue (shipped and the team's)."""
+        return self._parse(RuleList, await self._request("GET", "/clock-rules")).items
+
+    async def clocks(self, incident_id: str) -> list[Clock]:
+        """The incident's clocks, each in its state now."""
+        response = await self._request("GET", f"/incidents/{incident_id}/clocks")
+        return self._parse(ClockList, response).items
+
+    async def start_clock(
+        self, incident_id: str, body: ClockStart, version: int, key: str
+    ) -> ClockResult:
+        """Start a rule's clock against `version`; `key` makes a retry safe."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/clocks",
+            json=body.model_dump(mode="json", exclude_none=True),
+            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
+        )
+        return self._parse(ClockResult, response)
+
+    async def step_clock(
+        self, incident_id: str, clock_id: int, body: ClockStep, version: int, key: str
+    ) -> ClockResult:
+        """Pause, resume, extend, meet or cancel a clock against `version`."""
+        response = await self._request(
+            "POST",
+            f"/incidents/{incident_id}/clocks/{clock_id}/steps",
+            json=body.model_dump(mode="json", exclude_none=True),
+            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
+        )
+        return self._parse(ClockResult, response)
+
+    # --- shift handovers (an rr server capability; see `rr_tui.backends.handovers`) --------
+
+    async def handovers(self, *, pending: bool) -> list[Handover]:
+        """Handover notes, newest first (only unacknowledged ones if `pending`)."""
+        params = {"pending": "true"} if pending else {}
+        response = await self._request("GET", "/handovers", params=params)
+        return self._parse(HandoverList, response).items
+
+    async def write_handover(self, body: HandoverCreate, key: str) -> Handover:
+        """POST the outgoing lead's note with an idempotency key."""
+        response = await self._request(
+            "POST",
+            "/handovers",
+            json=body.model_dump(mode="json"),
+            headers={"Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
+
+    async def acknowledge_handover(self, handover: Handover, reply: str, key: str) -> Handover:
+        """Acknowledge the version of `handover` that was read."""
+        response = await self._request(
+            "POST",
+            f"/handovers/{handover.id}/acknowledgement",
+            json={"reply": reply},
+            headers={"If-Match": f'"{handover.version}"', "Idempotency-Key": key},
+        )
+        return self._parse(Handover, response)
+
+    async def trends(self, hours: int, bucket: Bucket, group: Grouping) -> Trends:
+        """The analytics endpoint's figures for the last `hours`."""
+        params = {"hours": str(hours), "bucket": bucket.value, "group": group.value}
+        return self._parse(Trends, await self._request("GET", "/analytics/trends", params=params))

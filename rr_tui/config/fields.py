@@ -9,17 +9,17 @@ table of the file: unknown keys are errors, and field docstrings document it.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    PlainSerializer,
 )
 
+from rr_tui.models import Duration as Duration
+from rr_tui.models import format_duration as format_duration
+from rr_tui.models import parse_duration as parse_duration
 from rr_tui.present.columns import COLUMN_KEYS
 
 
@@ -34,43 +34,6 @@ def _name(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_name)]
 """A profile or view name, e.g. `apac-prod`: safe on a command line, in a key and on screen."""
-
-
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-
-
-def parse_duration(value: object) -> timedelta:
-    """`"30m"`, `"2h"`, `"1h30m"`, `"3d"`, `"90s"` as a timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    match = _DURATION.fullmatch(text)
-    if not text or match is None:
-        raise ValueError(f"{value!r} is not a duration such as 30m, 2h, 1h30m or 3d")
-    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if duration <= timedelta(0):
-        raise ValueError(f"{value!r} is not a duration above zero")
-    return duration
-
-
-def format_duration(value: timedelta) -> str:
-    """The shortest `1d2h30m` spelling of a duration (what `parse_duration` reads)."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts) or "0s"
-
-
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-]
-"""A duration written as in `30m`, `2h`, `1h30m`, `3d`."""
 
 
 def _keys(value: str) -> str:

@@ -10,14 +10,27 @@ One model, in parts that each hold one idea:
 - `vocabulary`: the enums (severity, status, ...) and the tables that go with them.
 - `base`: the two bases: responses ignore unknown fields, requests forbid them.
 - `incidents`: an incident, its timeline events and its escalations.
+- `analytics`: trends over a window (the analytics endpoint's answer).
+- `handovers`: the shift handover note and its acknowledgement.
+- `milestones`: what a timeline says of how it went (times to act, SLA met or missed).
 - `contacts`: the escalation directory and working hours.
+- `durations`: durations as people write them (`30m`, `2h`, `3d`).
 - `requests`: the API's path prefix and the request bodies.
 - `responses`: pages, results, errors, health and `Me`.
 
 Import from `rr_tui.models`, not from the parts: every public name is here.
 """
 
+from rr_tui.models.analytics import (
+    Bucket,
+    Grouping,
+    OpenedCount,
+    SeverityTrend,
+    Trends,
+    trends_from,
+)
 from rr_tui.models.contacts import Contact, WorkingHours
+from rr_tui.models.durations import Duration, format_duration, parse_duration
 from rr_tui.models.fields import (
     CATEGORY_PATTERN,
     CONTACT_NAME_MAX,
@@ -49,7 +62,16 @@ from rr_tui.models.fields import (
     WallClock,
     utcnow,
 )
+from rr_tui.models.handovers import Handover, HandoverAck, HandoverCreate, HandoverList
 from rr_tui.models.incidents import Escalation, Incident, TimelineEvent
+from rr_tui.models.milestones import (
+    ClockOutcome,
+    EscalationStep,
+    Milestones,
+    SlaState,
+    duration_text,
+    milestones,
+)
 from rr_tui.models.requests import (
     API_PREFIX,
     EscalationCreate,
@@ -103,18 +125,27 @@ __all__ = [
     "TIME_MIN",
     "TITLE_MAX",
     "USER_NAME_PATTERN",
+    "Bucket",
     "Category",
     "ClientDatetime",
+    "ClockOutcome",
     "ConflictBody",
     "Contact",
     "ContactId",
     "ContactList",
+    "Duration",
     "ErrorBody",
     "ErrorDetail",
     "Escalation",
     "EscalationCreate",
     "EscalationResult",
+    "EscalationStep",
     "EventKind",
+    "Grouping",
+    "Handover",
+    "HandoverAck",
+    "HandoverCreate",
+    "HandoverList",
     "Health",
     "Incident",
     "IncidentCreate",
@@ -123,13 +154,17 @@ __all__ = [
     "IncidentPatch",
     "Link",
     "Me",
+    "Milestones",
     "NoteCreate",
     "NoteResult",
     "NoteText",
+    "OpenedCount",
     "Reason",
     "Region",
     "Role",
     "Severity",
+    "SeverityTrend",
+    "SlaState",
     "Source",
     "Status",
     "Summary",
@@ -139,11 +174,17 @@ __all__ = [
     "TimelineEvent",
     "TimelinePage",
     "Title",
+    "Trends",
     "UserEntry",
     "UserList",
     "UserName",
     "UtcDatetime",
     "WallClock",
     "WorkingHours",
+    "duration_text",
+    "format_duration",
+    "milestones",
+    "parse_duration",
+    "trends_from",
     "utcnow",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field, JsonValue
 
 from rr_tui.models.base import _Response
@@ -45,6 +47,17 @@ class Incident(_Response):
     """Bumped by every change; sent back in `If-Match` to change the incident."""
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     links: list[Link] = Field(default_factory=list, max_length=20)
+    deadline_at: UtcDatetime | None = None
+    """When the soonest running legal or protocol clock is due (none: no clock running)."""
+    deadline_rule: str | None = Field(default=None, max_length=64)
+    """The rule of that clock, e.g. `eu-tco-removal`."""
+
+    @property
+    def soonest_due(self) -> datetime:
+        """The sooner of the SLA and the soonest running clock: what the queue orders by."""
+        if self.deadline_at is not None and self.deadline_at < self.due_at:
+            return self.deadline_at
+        return self.due_at
 
 
 class TimelineEvent(_Response):

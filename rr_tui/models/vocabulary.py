@@ -116,6 +116,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    CLOCK = "clock"
+    """A legal or protocol clock started, paused, resumed, extended, met or cancelled."""
 
 
 class Role(StrEnum):

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rr_tui.models import Incident, Severity
-from rr_tui.present.format import STATUS_SHORT, age, category_label, severity_label, sla
+from rr_tui.present.format import (
+    STATUS_SHORT,
+    age,
+    category_label,
+    deadline,
+    severity_label,
+    sla,
+)
 from rr_tui.sanitize import clean
 
 
@@ -33,6 +40,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("id", "ID", 8),
     Column("age", "AGE", 4),
     Column("sla", "SLA", 6),
+    Column("deadline", "LEGAL", 6),
     Column("status", "ST", 5),
     Column("region", "RG", 2),
     Column("category", "CATEGORY", 16),
@@ -50,14 +58,17 @@ WIDE_ONLY = {"category": 110, "assignee": 88}
 """Columns shown by width only from this many cells of queue width."""
 
 
-def columns_for(width: int, chosen: Sequence[str] = ()) -> list[Column]:
+def columns_for(width: int, chosen: Sequence[str] = (), *, clocks: bool = False) -> list[Column]:
     """The queue's columns for `width` cells, the mark first; the title takes the rest.
 
     `chosen` (column keys, in order, from the config) replaces the choice by width.
+    The legal deadline column shows while some incident has a clock running
+    (`clocks`), so a team without legal clocks keeps the width for titles.
     """
     if chosen:
         return [MARK, *(BY_KEY[key] for key in chosen if key in BY_KEY)]
-    return [MARK, *(c for c in COLUMNS if width >= WIDE_ONLY.get(c.key, 0))]
+    fits = [c for c in COLUMNS if width >= WIDE_ONLY.get(c.key, 0)]
+    return [MARK, *(c for c in fits if clocks or c.key != "deadline")]
 
 
 def cell_text(
@@ -77,6 +88,8 @@ def cell_text(
         return age(incident, now)
     if key == "sla":
         return sla(incident, now)[0]
+    if key == "deadline":
+        return deadline(incident, now)[0]
     if key == "status":
         return STATUS_SHORT[incident.status]
     if key == "region":

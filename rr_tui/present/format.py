@@ -67,6 +67,24 @@ def sla(incident: Incident, now: datetime) -> tuple[str, bool]:
     return span(left), False
 
 
+DEADLINE_NEAR = timedelta(minutes=30)
+"""A legal clock is highlighted as near when less than this is left."""
+
+
+def deadline(incident: Incident, now: datetime) -> tuple[str, str]:
+    """Time left on the soonest running legal clock (`25m`, `-4m!`), and "", "near" or "missed".
+
+    Unlike the SLA it keeps counting once the incident is mitigated: a removal
+    order is met by its deliverable, not by the incident's status.
+    """
+    if incident.deadline_at is None:
+        return "—", ""
+    left = incident.deadline_at - now
+    if left.total_seconds() <= 0:
+        return f"-{span(left)}!", "missed"
+    return span(left), "near" if left < DEADLINE_NEAR else ""
+
+
 def category_label(category: str) -> str:
     """The display label of a category slug."""
     return CATEGORIES.get(category, category.replace("_", " "))

@@ -28,8 +28,11 @@ from textual.widgets import Footer
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
+from rr_tui.screens.clock_keys import ClockKeys
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
+from rr_tui.screens.exports import postmortem_of
+from rr_tui.screens.handover import HandoverScreen
 from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.jump import Jumper
 from rr_tui.screens.keys import (
@@ -50,10 +53,13 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.screens.telling import Toast, answer, arrival
+from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
+from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outcomes import BatchDone, Submitted
+from rr_tui.sync.shift import HandoverPort, NoHandovers
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.triage import TriageService
 from rr_tui.widgets.contacts import StakeholderPane
@@ -101,6 +107,7 @@ class DashboardScreen(Screen[None]):
         triage: TriageService,
         *,
         backend_name: str = "",
+        clock_desk: ClockDesk | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -110,6 +117,8 @@ class DashboardScreen(Screen[None]):
         self.triage = triage
         self.backend_name = backend_name
         self.keys = TriageKeys(self)
+        run = partial(self.run_worker, group="clocks", exit_on_error=False)
+        self.clocks = ClockKeys(self, clock_desk, options.zones, run)
         self.marked: frozenset[str] = frozenset()
         """Incidents marked for a bulk action (the screen owns them; widgets get copies)."""
         self.revealed: frozenset[str] = frozenset()
@@ -119,6 +128,8 @@ class DashboardScreen(Screen[None]):
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
         self._minute: datetime | None = None
+        self.handovers: HandoverPort = NoHandovers()
+        """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
         self.jumper = Jumper(self, options.views)
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
@@ -131,6 +142,7 @@ class DashboardScreen(Screen[None]):
             with Vertical(id="side"):
                 names = self.directory.label  # contact ids shown as people's names
                 yield IncidentDetail(self.options, self.clock, names=names, id="detail")
+                yield self.clocks.make_pane()
                 home = self.options.zones[0] if self.options.zones else "UTC"
                 finder = self.jumper.finder(self.store)
                 yield StakeholderPane(
@@ -167,6 +179,7 @@ class DashboardScreen(Screen[None]):
         if minute != self._minute:
             if self._minute is not None:
                 self.query_one(StakeholderPane).refresh_list()
+                self.clocks.tick()
             self._minute = minute
         self.query_one(QueueView).tick()
         self.query_one(StatusBar).status = StatusInfo(
@@ -183,6 +196,7 @@ class DashboardScreen(Screen[None]):
             marked=len(self.marked),
             conflicts=len(self.triage.conflicts),
             unacknowledged=self.store.unacknowledged(),
+            handover=self.handovers.waiting_from,
         )
 
     def _alert(self, change: StoreChange) -> None:
@@ -205,6 +219,7 @@ class DashboardScreen(Screen[None]):
     def _show_selected(self, message: QueueView.Highlighted) -> None:
         incident = self.store.get(message.incident_id) if message.incident_id else None
         self.query_one(IncidentDetail).show(incident)
+        self.clocks.selected(incident)
         self.query_one(StakeholderPane).show_for(incident)
         if incident is not None:
             self.post_message(TimelineWanted(incident.id, incident.version))
@@ -224,6 +239,7 @@ class DashboardScreen(Screen[None]):
     @on(TimelineLoaded)
     def _timeline_loaded(self, message: TimelineLoaded) -> None:
         self.query_one(IncidentDetail).append_events(message.incident_id, message.events)
+        self.clocks.timeline(self.store.get(message.incident_id), message.events)
 
     @on(ContactsLoaded)
     def _contacts_loaded(self) -> None:
@@ -327,6 +343,10 @@ class DashboardScreen(Screen[None]):
         else:
             queue.select(self.store.row(index).id)
 
+    def action_clocks(self) -> None:
+        """`L`: start or step a legal clock of the selected incident (`ClockKeys`)."""
+        self.clocks.open()
+
     def action_toggle_reveal(self) -> None:
         """Reveal or mask the selected incident's sensitive text."""
         selected = self.query_one(QueueView).selected_id
@@ -335,6 +355,20 @@ class DashboardScreen(Screen[None]):
         self.revealed = self.revealed ^ {selected}
         self.query_one(QueueView).revealed = self.revealed
         self.query_one(IncidentDetail).revealed = self.revealed
+
+    def action_postmortem(self) -> None:
+        """Write the selected incident's post-mortem draft; toast the path (or why not)."""
+        detail = self.query_one(IncidentDetail)
+        self.tell(postmortem_of(detail, self.options, self.revealed, self.clock(), self.directory))
+
+    def action_handover(self) -> None:
+        """Open the shift handover: summary, the note waiting, `a` to acknowledge it."""
+        reveal = self.options.reveal_sensitive
+        self.app.push_screen(HandoverScreen(self.handovers, self.store.all(), reveal=reveal))
+
+    def action_trends(self) -> None:
+        """Open the trends: opened per hour, by market or category, medians and SLA."""
+        self.app.push_screen(TrendsScreen(self.handovers, self.store.all()))
 
     def action_search_contacts(self) -> None:
         """Find a stakeholder from anywhere: open the directory search."""

@@ -18,6 +18,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 
 from rr_tui.options import SavedView
+from rr_tui.screens.clock_dialog import ClockDialog
 from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
@@ -191,6 +192,33 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Reveal / mask",
         "Show or hide the selected sensitive incident's text",
     ),
+    Key(
+        "incident.postmortem",
+        "P",
+        "postmortem",
+        "Post-mortem",
+        "Write post-mortem draft",
+        "Write the selected incident's post-mortem draft to a file",
+        show=False,
+    ),
+    Key(
+        "shift.handover",
+        "H",
+        "handover",
+        "Handover",
+        "Shift handover",
+        "What the outgoing lead hands over; acknowledge the note waiting",
+        show=False,
+    ),
+    Key(
+        "shift.trends",
+        "T",
+        "trends",
+        "Trends",
+        "Trends",
+        "Opened per hour by market or category, median times, SLA attainment",
+        show=False,
+    ),
     Key("app.help", "question_mark", "help", "Keys"),
     Key(
         "queue.next_unacknowledged",
@@ -201,10 +229,19 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Jump to the next new SEV0/SEV1 nobody has acknowledged",
         show=False,
     ),
+    Key(
+        "clocks.open",
+        "L",
+        "clocks",
+        "Clocks",
+        "Legal clocks",
+        "Start a legal or protocol clock, or pause, resume, extend, meet or cancel one",
+        show=False,
+    ),
     Key("views.next", "right_square_bracket", "step_view(1)", "Next view", show=False),
     Key("views.previous", "left_square_bracket", "step_view(-1)", "Previous view", show=False),
 )
-"""Keys of the dashboard itself: search, masking, help, views."""
+"""Keys of the dashboard itself: search, masking, help, clocks, views."""
 
 APP_KEYS: tuple[Key, ...] = (
     Key("app.quit", "q", "quit", "Quit"),
@@ -277,6 +314,7 @@ def binding_ids() -> set[str]:
         PickList,
         ConflictsDialog,
         ConfirmBulk,
+        ClockDialog,
     )
     for owner in owners:
         ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)

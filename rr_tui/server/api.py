@@ -15,14 +15,24 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from rr_tui import __version__
+from rr_tui import __version__, deadlines
+from rr_tui.deadlines import Catalogue
 from rr_tui.models import API_PREFIX
 from rr_tui.server.auth import Users
 from rr_tui.server.body_limit import MAX_BODY_BYTES, BodyLimit
 from rr_tui.server.error_handlers import install_error_handlers
 from rr_tui.server.gate import Gate
 from rr_tui.server.limits import DEFAULT_LIMITS, ServerLimits
-from rr_tui.server.routes import contacts, incidents, meta, timeline, users
+from rr_tui.server.routes import (
+    analytics,
+    clocks,
+    contacts,
+    handovers,
+    incidents,
+    meta,
+    timeline,
+    users,
+)
 from rr_tui.server.routes.dependencies import known_query_only
 from rr_tui.server.store import Store
 from rr_tui.server.throttle import FailureThrottle
@@ -37,11 +47,13 @@ def create_app(
     max_body: int = MAX_BODY_BYTES,
     background: Callable[[], AsyncIterator[None]] | None = None,
     limits: ServerLimits = DEFAULT_LIMITS,
+    catalogue: Catalogue | None = None,
 ) -> FastAPI:
     """The rr HTTP API v1 over `store`, open to the holders of `users`' tokens.
 
-    `background`, if given, is an async context (e.g. the traffic simulator)
-    that runs for the life of the server; `limits` gives the failed-token throttle.
+        `background`, if given, is an async context (e.g. the traffic simulator)
+        that runs for the life of the server; `limits` gives the failed-token throttle;
+    `catalogue` the clock rules (default: the shipped catalogue).
     """
 
     @asynccontextmanager
@@ -60,6 +72,7 @@ def create_app(
     )
     app.state.store = store
     app.state.users = users
+    app.state.catalogue = catalogue if catalogue is not None else deadlines.load()
     install_error_handlers(app)
     app.include_router(_v1(), prefix=API_PREFIX)
     app.add_middleware(BodyLimit, max_bytes=max_body)
@@ -72,6 +85,6 @@ def create_app(
 def _v1() -> APIRouter:
     """Every resource's routes, in the order OpenAPI lists them."""
     v1 = APIRouter(dependencies=[Depends(known_query_only)])
-    for resource in (meta, incidents, timeline, contacts, users):
+    for resource in (meta, incidents, timeline, clocks, contacts, users, handovers, analytics):
         v1.include_router(resource.router)
     return v1

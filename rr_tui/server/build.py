@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from rr_tui import __version__
+from rr_tui.deadlines import Catalogue
 from rr_tui.models import Severity
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import Users
@@ -101,12 +102,13 @@ def build(
     sqlite_sync: SqliteSync = "full",
     sla: Mapping[Severity, timedelta] | None = None,
     pool: PoolOptions | None = None,
+    catalogue: Catalogue | None = None,
 ) -> Server:
     """Open the store at `url`, seed it if asked, and make the API app for `users`.
 
     `simulate` (events per minute) runs the traffic simulator for the app's life;
     `sla` sets the SLA targets of new incidents (default: the store's own); `pool`
-    the engine's connection pool.
+    the engine's connection pool; `catalogue` the clock rules (default: the shipped ones).
     """
     options: dict[str, Any] = {"sla": sla} if sla else {}
     store = Store.open(url, sqlite_sync=sqlite_sync, pool=pool, **options)
@@ -115,7 +117,7 @@ def build(
         background: Callable[[], AsyncIterator[None]] | None = None
         if simulate:
             background = Simulator(store, simulate).run
-        app = create_app(store, users, background=background)
+        app = create_app(store, users, background=background, catalogue=catalogue)
     except BaseException:
         store.close()
         raise

@@ -84,11 +84,12 @@ def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], defau
     """`rr-tui serve` once its configuration is loaded: open, seed, listen; the exit code."""
     from sqlalchemy.exc import OperationalError
 
+    from rr_tui import deadlines
     from rr_tui.logs import configure_logging
     from rr_tui.server.auth import UsersFileError, demo_users, load_users
     from rr_tui.server.build import build, redact, serve
     from rr_tui.server.database import DatabaseError
-    from rr_tui.server.factory import environment
+    from rr_tui.server.factory import ENV_CLOCK_RULES, environment
 
     try:
         url, pool = database_options(args, default)
@@ -102,9 +103,21 @@ def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], defau
         tokens: dict[str, str] = {}
     else:
         users, tokens = demo_users(args.serve_token)
+    try:
+        catalogue = deadlines.load(args.clock_rules)
+    except deadlines.CatalogueError as error:
+        return _fail("\nrr-tui serve: ".join(error.lines), 2)  # one line a problem
     configure_logging()
     try:
-        server = build(url, users, seed=args.seed, simulate=args.simulate, sla=sla, pool=pool)
+        server = build(
+            url,
+            users,
+            seed=args.seed,
+            simulate=args.simulate,
+            sla=sla,
+            pool=pool,
+            catalogue=catalogue,
+        )
     except DatabaseError as error:  # no driver, or a URL SQLAlchemy cannot use
         return _fail(str(error), 2)
     except OperationalError as error:
@@ -112,6 +125,8 @@ def run_serve(args: argparse.Namespace, sla: Mapping[Severity, timedelta], defau
         reason = str(error.orig or error).strip().splitlines()[0]
         return _fail(f"cannot open {redact(url)}: {reason}", 1)
     env = environment(url, users, sla=sla, pool=pool, simulate=args.simulate)
+    if args.clock_rules:  # each worker process reads the team's rules itself
+        env[ENV_CLOCK_RULES] = str(args.clock_rules)
     with server:
         return serve(
             server,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from rr_tui import deadlines
 from rr_tui.models import Role, Severity
 from rr_tui.server.auth import User, Users, load_users
 from rr_tui.server.build import build
@@ -36,6 +37,8 @@ ENV_SLA = "RR_SERVE_SLA"
 """JSON object: SLA target in seconds by severity."""
 ENV_POOL = "RR_SERVE_POOL"
 """JSON object: the `PoolOptions` fields."""
+ENV_CLOCK_RULES = "RR_SERVE_CLOCK_RULES"
+"""A team's clock rules file (TOML, as `--clock-rules`), over the shipped catalogue."""
 ENV_SIMULATE = "RR_SERVE_SIMULATE"
 """Simulated events per minute (one worker only, so the rate is what was asked)."""
 
@@ -80,5 +83,13 @@ def app_from_env(environ: Mapping[str, str] | None = None) -> FastAPI:
     }
     pool = PoolOptions(**json.loads(environ.get(ENV_POOL, "{}")))
     simulate = float(environ[ENV_SIMULATE]) if environ.get(ENV_SIMULATE) else None
-    server = build(environ[ENV_URL], _users(environ), simulate=simulate, sla=sla or None, pool=pool)
+    catalogue = deadlines.load(environ.get(ENV_CLOCK_RULES) or None)
+    server = build(
+        environ[ENV_URL],
+        _users(environ),
+        simulate=simulate,
+        sla=sla or None,
+        pool=pool,
+        catalogue=catalogue,
+    )
     return server.app

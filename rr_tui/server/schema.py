@@ -119,6 +119,9 @@ incidents = Table(
     Column("version", Integer, nullable=False),
     Column("tags", JSON, nullable=False),
     Column("links", JSON, nullable=False),
+    # The soonest running clock (`clocks`), kept by every clock write for the queue.
+    Column("deadline_at", UtcDateTime),
+    Column("deadline_rule", String(64)),
     Column("change_seq", Integer, nullable=False),
     Index("ix_incidents_change_seq", "change_seq", unique=True),
     Index("ix_incidents_status", "status"),
@@ -148,12 +151,41 @@ escalations = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Index("ix_clocks_incident", "incident_id", "id"),
+)
+"""Legal and protocol clocks (`rr_tui.deadlines.Clock` as `doc`; state and due_at for queries)."""
+
 contacts = Table(
     "contacts",
     metadata,
     Column("id", String(64), primary_key=True),
     Column("doc", JSON, nullable=False),
 )
+
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("acknowledged_by", String(64)),
+    Column("acknowledged_at", UtcDateTime),
+    Column("reply", Text, nullable=False),
+    Index("ix_handovers_pending", "acknowledged_at", "id"),
+)
+"""Shift handover notes (`rr_tui.server.handovers`); pending while `acknowledged_at` is null."""
 
 idempotency = Table(
     "idempotency",

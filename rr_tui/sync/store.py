@@ -35,7 +35,7 @@ ACTION_ORDER = {
     Status.RESOLVED: 3,
 }
 """Within a severity: who still needs someone first; mitigated (the SLA clock stopped) after
-every active one."""
+every active one; then the soonest deadline, SLA or legal clock (`Incident.soonest_due`)."""
 
 
 def sort_key(incident: Incident) -> SortKey:
@@ -43,7 +43,7 @@ def sort_key(incident: Incident) -> SortKey:
     return (
         incident.severity.rank,
         ACTION_ORDER[incident.status],
-        incident.due_at,
+        incident.soonest_due,
         incident.created_at,
         incident.id,
     )

@@ -216,6 +216,11 @@ class IncidentDetail(Vertical):
         return " ".join(strip.text.rstrip() for strip in self.query_one(RichLog).lines)
 
     @property
+    def events(self) -> tuple[TimelineEvent, ...]:
+        """The timeline events shown, oldest first (for documents written from them)."""
+        return tuple(self._shown_events)
+
+    @property
     def last_seq(self) -> int:
         """The newest event shown."""
         return self._shown_events[-1].seq if self._shown_events else 0

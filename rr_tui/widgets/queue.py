@@ -26,11 +26,11 @@ from textual.strip import Strip
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions
 from rr_tui.present.columns import cell_text, columns_for
-from rr_tui.present.format import sla
+from rr_tui.present.format import deadline, sla
 from rr_tui.present.masks import QUEUE_MASK, is_revealed
 from rr_tui.sync.store import IncidentStore, StoreChange
 
-CLOCK_COLUMNS = frozenset({"age", "sla"})
+CLOCK_COLUMNS = frozenset({"age", "sla", "deadline"})
 """Columns whose text changes with the clock alone: the only cells a tick may repaint."""
 
 
@@ -42,6 +42,7 @@ class QueueView(ScrollView, can_focus=True):
         "queue--cursor",
         "queue--changed",
         "queue--breached",
+        "queue--near",
         "queue--masked",
         "queue--mark",
         "queue--sev0",
@@ -66,6 +67,7 @@ class QueueView(ScrollView, can_focus=True):
     }
     QueueView > .queue--changed { background: $warning 25%; }
     QueueView > .queue--breached { color: $error; text-style: bold; }
+    QueueView > .queue--near { color: $warning; text-style: bold; }
     QueueView > .queue--masked { color: $text-muted; text-style: italic; }
     QueueView > .queue--mark { color: $accent; text-style: bold; }
     QueueView > .queue--sev0 { background: $error; color: $text; text-style: bold; }
@@ -135,6 +137,8 @@ class QueueView(ScrollView, can_focus=True):
         """Screen line -> (incident id, clock-driven cell texts) as last painted."""
         self._hidden: str | None = None
         """The incident the cursor was on when a view hid it (found again by the next)."""
+        self._clocked: set[str] = set()
+        """Incidents with a legal clock running: while any, the LEGAL column shows."""
 
     # --- data in -------------------------------------------------------------------
 
@@ -149,6 +153,7 @@ class QueueView(ScrollView, can_focus=True):
             for incident_id in change.changed:
                 self._flash[incident_id] = now
             self.set_timer(self.options.flash_seconds + 0.05, self._expire_flash)
+        self._track_clocks(change)
         self._sync_size()
         before = self.selected_id
         if change.reset:
@@ -194,6 +199,18 @@ class QueueView(ScrollView, can_focus=True):
         cutoff = time.monotonic() - self.options.flash_seconds
         self._flash = {key: at for key, at in self._flash.items() if at > cutoff}
         self.refresh()
+
+    def _track_clocks(self, change: StoreChange) -> None:
+        had = bool(self._clocked)
+        self._clocked -= change.removed
+        for incident_id in change.changed:
+            incident = self.store.get(incident_id)
+            if incident is not None and incident.deadline_at is not None:
+                self._clocked.add(incident_id)
+            else:
+                self._clocked.discard(incident_id)
+        if bool(self._clocked) != had:
+            self.on_resize()
 
     def _sync_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.store) + 1)
@@ -297,7 +314,8 @@ class QueueView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Re-lay the columns for the new width; keep the cursor's row in view (a toast at
         80 columns takes lines from the queue)."""
-        self._columns = columns_for(self.scrollable_content_region.width, self.options.columns)
+        width = self.scrollable_content_region.width
+        self._columns = columns_for(width, self.options.columns, clocks=bool(self._clocked))
         self._sync_size()
         self.call_after_refresh(self._keep_in_view)
 
@@ -331,7 +349,7 @@ class QueueView(ScrollView, can_focus=True):
         return self._row(incident, index == self.cursor, width)
 
     def _clock_texts(self, incident: Incident, now: datetime) -> tuple[str, ...]:
-        """The texts of the row's cells that move with the clock (AGE, SLA)."""
+        """The texts of the row's cells that move with the clock (AGE, SLA, LEGAL)."""
         return tuple(
             cell_text(column.key, incident, now, self.options.severity_labels)
             for column in self._columns
@@ -378,6 +396,8 @@ class QueueView(ScrollView, can_focus=True):
             return text, self._style(f"queue--{incident.severity.value.lower()}")
         if key == "sla" and sla(incident, now)[1]:
             return text, self._style("queue--breached")
+        if key == "deadline" and (state := deadline(incident, now)[1]):
+            return text, self._style("queue--breached" if state == "missed" else "queue--near")
         return text, None
 
     def _is_revealed(self, incident_id: str) -> bool:

@@ -92,6 +92,8 @@ class StatusInfo:
     """Actions waiting for the user's decision after someone else changed their incident."""
     unacknowledged: int = 0
     """New urgent incidents (SEV0/SEV1 by default) nobody has acknowledged yet."""
+    handover: str = ""
+    """Who wrote the newest handover note not yet acknowledged ("": none waiting)."""
 
 
 class StatusBar(Widget):
@@ -146,6 +148,9 @@ class StatusBar(Widget):
         if status.unacknowledged:
             # Stays until acknowledged: a toast goes, this does not.
             parts.append((0, Text(f"⚑ {status.unacknowledged} to ack [!]", "bold red")))
+        if status.handover:
+            # Stays until the incoming lead acknowledges it on the handover screen.
+            parts.append((1, Text(f"✉ handover from {clean(status.handover, 30)} [H]", "bold")))
         if status.waiting:
             parts.append((0, Text(f"↻ {status.waiting} waiting", "bold yellow")))
         if status.conflicts:

@@ -14,6 +14,7 @@ from fastapi import Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rr_tui.deadlines import Catalogue
 from rr_tui.models import IncidentId
 from rr_tui.server.auth import User, Users
 from rr_tui.server.errors import Unauthorized
@@ -72,6 +73,16 @@ async def known_query_only(request: Request) -> None:
 # Module level: FastAPI resolves the routes' string annotations in their module's globals.
 CurrentStore = Annotated[Store, Depends(current_store)]
 """The `Store` behind the API."""
+
+
+async def current_catalogue(request: Request) -> Catalogue:
+    """The clock rules this server works to (shipped, with the team's file)."""
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+CurrentCatalogue = Annotated[Catalogue, Depends(current_catalogue)]
+"""The server's clock rules catalogue."""
 
 CurrentUser = Annotated[User, Depends(authenticated)]
 """The authenticated user; a route that declares it answers 401 without a valid token."""

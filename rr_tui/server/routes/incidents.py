@@ -24,8 +24,14 @@ from rr_tui.models import (
     IncidentPage,
     IncidentPatch,
 )
+from rr_tui.server import clock_steps
 from rr_tui.server.errors import ApiError, PreconditionRequired
-from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, PathId
+from rr_tui.server.routes.dependencies import (
+    CurrentCatalogue,
+    CurrentStore,
+    CurrentUser,
+    PathId,
+)
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
 from rr_tui.server.routes.users import check_assignee
@@ -77,10 +83,19 @@ async def list_incidents(
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
-def create_incident(request: Request, body: IncidentCreate, keyed: Keyed) -> Response:
-    """Open an incident (intake for report tools, integrations and the simulator)."""
+def create_incident(
+    request: Request, body: IncidentCreate, keyed: Keyed, catalogue: CurrentCatalogue
+) -> Response:
+    """Open an incident (intake for report tools, integrations and the simulator).
+
+    Every clock rule whose intake trigger matches starts in the same transaction.
+    """
     check_assignee(request, body.assignee)
-    return keyed(body, 201, lambda tx, actor: tx.create(body, actor))
+    return keyed(
+        body,
+        201,
+        lambda tx, actor: clock_steps.at_intake(tx, catalogue, tx.create(body, actor), actor),
+    )
 
 
 @router.get(
@@ -114,6 +129,14 @@ def patch_incident(
     if_match: IfMatch = None,
 ) -> Response:
     """Change severity, status and/or assignee, only if `If-Match` names the current version."""
+    version = expected_version(if_match)
+    if body.sets_assignee:
+        check_assignee(request, body.assignee)
+    return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))
+
+
+def expected_version(if_match: str | None) -> int:
+    """The version an `If-Match` header names; 428 without one, 400 for another shape."""
     if if_match is None:
         raise PreconditionRequired(
             "send If-Match: <version> (the incident's ETag) so nobody's change is overwritten"
@@ -121,7 +144,4 @@ def patch_incident(
     match = _IF_MATCH.match(if_match)
     if match is None:
         raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
-    version = int(match.group(1))
-    if body.sets_assignee:
-        check_assignee(request, body.assignee)
-    return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))
+    return int(match.group(1))

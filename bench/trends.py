@@ -1,0 +1,162 @@
+"""Trends at 100,000 incidents: the analytics endpoint against computing them client-side.
+
+The server is `rr-tui serve` over a store seeded with 100,000 incidents, in its own
+process on its own core. In the same run, each of the two ways to get the same
+figures (opened per day by market; per severity medians and SLA attainment) is
+timed from the request to the figures in hand:
+
+- `RrHttpBackend.trends(...)`: `GET /analytics/trends`, computed by the database;
+- the baseline: every page of the full list (`changes(None)` until no more), parsed
+  into incidents, then `models.trends_from` over them (what a backend without an
+  endpoint does, and what the endpoint exists to avoid).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from bench.figures import Figure
+from bench.serve import TOKEN, pinned, served
+from rr_tui.backends.rr_http import RrHttpBackend
+from rr_tui.listing import fetch_all
+from rr_tui.models import Bucket, EventKind, Grouping, Status, trends_from
+from rr_tui.server import schema, seed_data
+from rr_tui.server.store import Store
+
+STORE_SIZE = 100_000
+RUNS = 3
+HOURS = 24 * 7
+
+
+def _prepare(db: Path) -> None:
+    """100,000 incidents over the past 6 days, a third acknowledged, a fifth mitigated.
+
+    Written with executemany, not `Tx.create` one by one (which took over 15 minutes on
+    the shared 2-core machine); the rows are what the transaction would write.
+    """
+    store = Store.open(f"sqlite:///{db}", sqlite_sync="normal")
+    rng = random.Random(16)
+    now = store.clock()
+    incidents: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for n in range(1, STORE_SIZE + 1):
+        body = seed_data.random_incident(rng)
+        opened = now - timedelta(seconds=rng.uniform(60, 6 * 86400))
+        acked = opened + timedelta(seconds=rng.uniform(30, 3 * 3600)) if n % 3 == 0 else None
+        mitigated = (
+            acked + timedelta(seconds=rng.uniform(60, 8 * 3600)) if acked and n % 5 < 3 else None
+        )
+        status = Status.MITIGATED if mitigated else Status.ACKNOWLEDGED if acked else Status.NEW
+        incident_id = f"RR-{n}"
+        incidents.append(
+            {
+                **body.model_dump(exclude={"due_at"}),
+                "id": incident_id,
+                "status": status.value,
+                "escalated_to": [],
+                "created_at": opened,
+                "updated_at": mitigated or acked or opened,
+                "acknowledged_at": acked,
+                "resolved_at": None,
+                "due_at": opened + store.sla[body.severity],
+                "version": 1 + (acked is not None) + (mitigated is not None),
+                "change_seq": n,
+            }
+        )
+        moves: list[tuple[datetime, EventKind, dict[str, str]]] = [(opened, EventKind.CREATED, {})]
+        if acked:
+            moves.append((acked, EventKind.ACKNOWLEDGED, {"from": "new", "to": "acknowledged"}))
+        if mitigated:
+            moves.append(
+                (mitigated, EventKind.STATUS_CHANGED, {"from": "acknowledged", "to": "mitigated"})
+            )
+        events.extend(
+            {
+                "incident_id": incident_id,
+                "at": at,
+                "actor": "bench",
+                "kind": kind.value,
+                "data": data,
+                "message": "",
+            }
+            for at, kind, data in moves
+        )
+    with store.write() as tx:
+        tx.conn.execute(insert(schema.incidents), incidents)
+        tx.conn.execute(insert(schema.timeline), events)
+        tx.conn.execute(
+            update(schema.counters)
+            .where(schema.counters.c.name == "change_seq")
+            .values(value=STORE_SIZE)
+        )
+    store.close()
+
+
+async def _endpoint(url: str) -> float:
+    backend = RrHttpBackend(url, TOKEN, timeout=120.0)
+    try:
+        start = time.perf_counter()
+        trends = await backend.trends(HOURS, Bucket.DAY, Grouping.REGION)
+        took = time.perf_counter() - start
+    finally:
+        await backend.aclose()
+    assert sum(band.opened for band in trends.severities) == STORE_SIZE
+    return took
+
+
+async def _client_side(url: str) -> float:
+    backend = RrHttpBackend(url, TOKEN, timeout=120.0)
+    start = time.perf_counter()
+    store, _skipped = await fetch_all(backend)  # closes the backend
+    now = max(i.created_at for i in store.all()) + timedelta(seconds=1)
+    trends = trends_from(
+        store.all(),
+        {},
+        since=now - timedelta(hours=HOURS),
+        until=now,
+        bucket=Bucket.DAY,
+        group=Grouping.REGION,
+    )
+    took = time.perf_counter() - start
+    assert sum(band.opened for band in trends.severities) == STORE_SIZE
+    return took
+
+
+async def _measure(url: str) -> tuple[list[float], list[float]]:
+    await _endpoint(url)  # warm the server's caches once
+    served_s = [await _endpoint(url) for _ in range(RUNS)]
+    client_s = [await _client_side(url) for _ in range(RUNS)]
+    return served_s, client_s
+
+
+def run() -> list[Figure]:
+    """Time the analytics endpoint and the client-side baseline at 100,000 incidents."""
+    with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
+        db = Path(tmp) / "bench.db"
+        _prepare(db)
+        with served(db) as url, pinned(1):
+            endpoint, client = asyncio.run(_measure(url))
+    endpoint_ms = round(statistics.median(endpoint) * 1000, 1)
+    client_ms = round(statistics.median(client) * 1000, 1)
+    note = f"{STORE_SIZE:,} incidents from rr-tui serve (own process, own core); median of {RUNS}"
+    baseline = f"trends.{STORE_SIZE}.client_side.ms"
+    return [
+        Figure(baseline, client_ms, "ms", note=f"full list + trends_from; {note}"),
+        Figure(
+            f"trends.{STORE_SIZE}.endpoint.ms",
+            endpoint_ms,
+            "ms",
+            baseline,
+            client_ms,
+            f"GET /analytics/trends, computed in SQLite; {note}",
+        ),
+    ]
