@@ -36,11 +36,12 @@ tools:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq tmux >/dev/null; }
 
 # One worker per core (CI has two): the tests share nothing but the tmux server, and
-# each server, outbox and home directory is a test's own.
+# each server, outbox and home directory is a test's own. A module whose tests must
+# share one process is marked `xdist_group` (loadgroup keeps a group on one worker).
 PYTEST_WORKERS ?= auto
 
 pytest: $(STAMP) tools
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The store tests that must hold on every store run again on a real PostgreSQL:
 # scripts/pg.sh installs Debian's postgresql if pg_ctl/initdb are missing, keeps a

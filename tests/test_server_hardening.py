@@ -29,6 +29,10 @@ from rr_tui.server.seed import seed_demo
 from rr_tui.server.store import Store
 from tests.conftest import ANALYST, LEAD, TEST_USERS, RunningServer
 
+# One worker runs the whole module (make pytest: --dist loadgroup): the report at
+# the end counts what the generated tests before it did in this process.
+pytestmark = pytest.mark.xdist_group("server_hardening")
+
 _tmp = Path(tempfile.mkdtemp(prefix="rr-schemathesis-"))
 _store = Store.open(f"sqlite:///{_tmp / 'st.db'}", sqlite_sync="normal")
 seed_demo(_store, random.Random(7))

@@ -274,7 +274,10 @@ class StakeholderPane(Vertical):
 
     @on(Input.Changed, "#contact-search")
     def _typed(self, event: Input.Changed) -> None:
-        self._search(event.value)
+        # Closing the search empties the box; that change arrives after the close and
+        # is no search (it listed the whole directory under the incident's header).
+        if self.searching:
+            self._search(event.value)
 
     @on(Input.Submitted, "#contact-search")
     def _submitted(self) -> None:
