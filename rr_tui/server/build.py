@@ -18,7 +18,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,6 +26,7 @@ from rr_tui import __version__
 from rr_tui.models import Severity
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import Users
+from rr_tui.server.runner import Server as Uvicorn
 from rr_tui.server.runner import bind, uvicorn_config
 from rr_tui.server.schema import SqliteSync
 from rr_tui.server.seed import seed_demo
@@ -168,5 +168,5 @@ def serve(
     for line in banner(server, base, tokens):
         print(line)
     sys.stdout.flush()
-    uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
+    Uvicorn(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0
