@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import abuse, figures, full_sync, outbox_drain, poll_server, queue_paint
+from bench import abuse, figures, full_sync, outbox_drain, poll_server, push, queue_paint
 
 BENCHMARKS = {
     "poll_server": poll_server.run,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "full_sync": full_sync.run,
     "outbox_drain": outbox_drain.run,
     "abuse": abuse.run,
+    "push": push.run,
 }
 
 

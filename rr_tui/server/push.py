@@ -40,8 +40,8 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from starlette.concurrency import run_in_threadpool
@@ -59,6 +59,8 @@ PUSH_HEADER = "RR-Push-Hold"
 
 TICK = 0.1
 """Seconds between head reads while anyone waits: the bound on cross-process latency."""
+
+Page = TypeVar("Page")
 
 _COMMITTED = "rr_push_committed"
 """Connection-record flag: this connection committed a write, poke at check-in."""
@@ -80,6 +82,7 @@ class ChangeWatch:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._reads: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def wait(self, seen: Cursor, seconds: float) -> Cursor:
         """Wait up to `seconds` for a head past `seen`; the newer head, or `seen` if none came."""
@@ -105,6 +108,21 @@ class ChangeWatch:
             return seen
         finally:
             self.waiting -= 1
+
+    async def shared(self, key: Hashable, read: Callable[[], Awaitable[Page]]) -> Page:
+        """`read()` once for every woken request that asks for the same `key` meanwhile.
+
+        One commit wakes every waiter at once, all with the same cursor: without
+        this, each would read the same page from the database (1,000 waiters took
+        4.5 s to answer; see BENCHMARKS.md).
+        """
+        task = self._reads.get(key)
+        if task is None:
+            task = asyncio.ensure_future(read())
+            self._reads[key] = task
+            task.add_done_callback(lambda _done: self._reads.pop(key, None))
+        result: Page = await asyncio.shield(task)
+        return result
 
     def poke(self) -> None:
         """Something committed (any thread): read the head now rather than at the next tick."""
@@ -143,6 +161,7 @@ class ChangeWatch:
         self._poke = asyncio.Event()
         self._task = None
         self.head = None
+        self._reads = {}
 
     def _ensure_watching(self, seen: Cursor) -> None:
         if self._task is not None:

@@ -30,7 +30,7 @@ from rr_tui.server.push import MAX_HOLD, PUSH_HEADER
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser, CurrentWatch, PathId
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
-from rr_tui.server.store import Cursor
+from rr_tui.server.store import Cursor, Store
 
 router = APIRouter(tags=["incidents"])
 """The incident routes."""
@@ -72,7 +72,8 @@ async def list_incidents(
     """
     cursor = Cursor.decode(since) if since else None
     head = store.head()
-    if wait > 0 and cursor == head:
+    held = wait > 0 and cursor == head
+    if held:
         head = await watch.wait(head, min(wait, MAX_HOLD))
     push = {PUSH_HEADER: f"{MAX_HOLD:g}"}
     head_tag = f'"{head.encode()}"'
@@ -81,11 +82,19 @@ async def list_incidents(
         return Response(status_code=304, headers={"ETag": head_tag, **push})
     if cursor == head:
         page = IncidentPage(items=[], cursor=since or "", server_time=store.clock())
+    elif held:
+        # Woken with every other waiter on this cursor: one read answers them all.
+        page = await watch.shared((cursor, limit), lambda: read_changes(store, cursor, limit))
     else:
-        page = await run_in_threadpool(store.changes, cursor, limit)
+        page = await read_changes(store, cursor, limit)
     response = json_response(page, etag=f'"{page.cursor}"')
     response.headers.update(push)
     return response
+
+
+async def read_changes(store: Store, cursor: Cursor | None, limit: int) -> IncidentPage:
+    """A delta page, read in the threadpool."""
+    return await run_in_threadpool(store.changes, cursor, limit)
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)
