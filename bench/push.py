@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,8 +49,8 @@ from rr_tui.server.store import Store
 from rr_tui.widgets.queue import QueueView
 
 SIZES = (1_000, 100_000)
-PUSH_SAMPLES = 60
-POLL_SAMPLES = 20
+PUSH_SAMPLES = 40
+POLL_SAMPLES = 12
 POLL_INTERVAL = 2.0
 WAITERS = 1_000
 IDLE_SECONDS = 10.0
@@ -59,9 +60,15 @@ SEV0 = {
     "category": "violent_extremism",
     "region": "ID",
     "source": "trusted_flagger",
-    # Past due: it sorts to the top of the queue, so its row is on screen when it arrives.
-    "due_at": "2001-01-01T00:00:00Z",
 }
+DUE = datetime(2001, 1, 1, tzinfo=UTC)
+"""Intake is past due, each sample earlier than the last: the newest sorts to the top of the
+queue, so its row is on screen when it arrives."""
+
+
+def _intake(n: int, title: str) -> dict[str, str]:
+    due = (DUE - timedelta(hours=n)).isoformat()
+    return {"title": title, "due_at": due, **SEV0}
 
 
 def _prepare(db: Path, count: int) -> None:
@@ -134,7 +141,7 @@ async def _intake_to_screen(url: str, hold: float | None, samples: int) -> list[
             for n in range(samples):
                 await asyncio.sleep(rng.uniform(0.1, 0.6))
                 started = time.perf_counter()
-                response = await intake.post("/incidents", json={"title": f"bench {n}", **SEV0})
+                response = await intake.post("/incidents", json=_intake(n, f"bench {n}"))
                 incident_id = response.json()["id"]
                 while not _shown(app, incident_id):  # noqa: ASYNC110 (a render, no event)
                     await asyncio.sleep(0.001)
@@ -280,7 +287,7 @@ async def _clients(url: str, pid: int) -> dict[str, float]:
         done: list[float] = []
         for task in readers:
             task.add_done_callback(lambda _t: done.append(time.perf_counter()))
-        await api.post("/incidents", json={"title": "fan-out", **SEV0})
+        await api.post("/incidents", json=_intake(0, "fan-out"))
         answers = await asyncio.gather(*readers)
         assert all(status == 200 and b"fan-out" in body for status, body in answers), "missed"
         out["fanout_cpu_ms"] = (_cpu_seconds(pid) - cpu) * 1000

@@ -108,6 +108,8 @@ class RrHttpBackend:
         self._connect = min(timeout, 5.0)
         self._offered: float | None = None
         """The longest hold the server said it gives, from its last answer (None: no push)."""
+        self._behind = False
+        """The last call left pages unread: the next one must not wait (`rr-tui list` pages on)."""
         self._client = httpx.AsyncClient(
             base_url=base,
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"rr-tui/{__version__}"},
@@ -179,7 +181,7 @@ class RrHttpBackend:
 
     def _wait(self, cursor: str | None) -> float | None:
         """Seconds to ask the server to hold this request, if it pushes and we are current."""
-        if cursor is None or self.hold is None or self._offered is None:
+        if cursor is None or self.hold is None or self._offered is None or self._behind:
             return None
         return min(self.hold, self._offered)
 
@@ -226,12 +228,14 @@ class RrHttpBackend:
             etag = response.headers.get("etag")
             self._etag = (cursor, etag) if etag else None
             if not page.more:
+                self._behind = False
                 hold = self._wait(cursor)
                 return ChangeSet(items, cursor, reset, server_time, skipped=skipped, hold=hold)
             if stuck:
                 # "More" from where we already are: asking again would get the same page.
                 break
         # Pages left: apply what was read, go on from `cursor` at the next poll.
+        self._behind = True
         return ChangeSet(items, cursor, reset, server_time, skipped=skipped, more=True)
 
     def _page(
