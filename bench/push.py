@@ -54,6 +54,9 @@ POLL_SAMPLES = 12
 POLL_INTERVAL = 2.0
 WAITERS = 1_000
 IDLE_SECONDS = 10.0
+SYNC_DEADLINE = 600.0
+SAMPLE_DEADLINE = 30.0
+"""A benchmark that cannot finish says so rather than running forever."""
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SEV0 = {
     "severity": "SEV0",
@@ -135,7 +138,10 @@ async def _intake_to_screen(url: str, hold: float | None, samples: int) -> list[
     rng = random.Random(11)
     latencies: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
+        deadline = time.monotonic() + SYNC_DEADLINE
         while not (app.first_poll.is_set() and app.poller.connection.behind == 0):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the dashboard did not sync in {SYNC_DEADLINE:g} s")
             await pilot.pause(0.05)
         async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=30) as intake:
             for n in range(samples):
@@ -143,7 +149,9 @@ async def _intake_to_screen(url: str, hold: float | None, samples: int) -> list[
                 started = time.perf_counter()
                 response = await intake.post("/incidents", json=_intake(n, f"bench {n}"))
                 incident_id = response.json()["id"]
-                while not _shown(app, incident_id):  # noqa: ASYNC110 (a render, no event)
+                while not _shown(app, incident_id):
+                    if time.perf_counter() - started > SAMPLE_DEADLINE:
+                        raise TimeoutError(f"{incident_id} not on screen in {SAMPLE_DEADLINE:g} s")
                     await asyncio.sleep(0.001)
                 latencies.append(time.perf_counter() - started)
     return latencies
