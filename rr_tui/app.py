@@ -243,7 +243,15 @@ class RrApp(NoticedApp):
         finally:
             self.first_poll.set()
             if self.auto_poll and not replaced:
-                self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
+                self._arm_next_poll()
+
+    def _arm_next_poll(self) -> None:
+        """The next poll after the poller's delay; at once (a pushing backend) after this one."""
+        if self.poller.delay <= 0:
+            # A zero-length timer divides by zero in Textual; and no timer is needed.
+            self.call_later(self.poll)
+        else:
+            self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
 
     def _tell_refusal(self, before: LinkState) -> None:
         """A refused token needs the user, not a wait: say so once, when it starts."""
