@@ -12,6 +12,7 @@ from bench import (
     outbox_drain,
     pg_polls,
     poll_server,
+    push,
     queue_paint,
     trends,
 )
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "trends": trends.run,
     "pg_polls": pg_polls.run,
     "idle": idle.run,
+    "push": push.run,
 }
 
 

@@ -22,9 +22,8 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -32,7 +31,6 @@ from typing import Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -51,6 +49,7 @@ from rr_tui.screens.messages import (
     ViewApplied,
     ViewWanted,
 )
+from rr_tui.screens.notices import NoticedApp
 from rr_tui.screens.typeahead import KeyDone, KeyGate
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.clock_desk import ClockDesk
@@ -73,20 +72,6 @@ CONTACTS_REFRESH = 300.0
 QUIT_CONFIRM_SECONDS = 10.0
 """A second `q` within this many seconds of the warning quits with actions waiting."""
 
-NOTICES_KEPT = 200
-"""How many past toasts the app remembers."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One toast as it was shown."""
-
-    at: datetime
-    severity: str
-    title: str
-    message: str
-
-
 STALL_CHECK_SECONDS = 1.0
 """How often the app asks whether the poll under way has stalled."""
 
@@ -94,7 +79,7 @@ OUTBOX_RETRY_AFTER_FAULT = 30.0
 """Seconds before the outbox is tried again after the sender itself failed (a bug, logged)."""
 
 
-class RrApp(App[None]):
+class RrApp(NoticedApp):
     """rr-tui: the live queue, timeline and stakeholders of a Rapid Response shift."""
 
     TITLE = "rr-tui"
@@ -136,8 +121,6 @@ class RrApp(App[None]):
         self.drainer = Drainer(backend, self.triage)
         self.timelines = TimelineCache()
         self.auto_poll = auto_poll
-        self.notices: deque[Notice] = deque(maxlen=NOTICES_KEPT)
-        """What toasts said, newest last."""
         self._quit_warned_at = -QUIT_CONFIRM_SECONDS
         self._next_poll: Timer | None = None
         self._outbox_retry: Timer | None = None
@@ -159,21 +142,6 @@ class RrApp(App[None]):
         self.set_keymap(dict(self.options.keymap))
         self.keys_typed = KeyGate(self, partial(App.on_event, self))
         """Keys one at a time, end to end: text typed after `+` reaches its prompt."""
-
-    # --- what the user was told ---------------------------------------------------------
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Show a toast, and keep it in `notices` (a toast goes; what it said should not)."""
-        self.notices.append(Notice(self.clock(), severity, title, message))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     async def on_event(self, event: events.Event) -> None:
         """Every event; keys and pastes go through the type-ahead gate."""
@@ -275,7 +243,15 @@ class RrApp(App[None]):
         finally:
             self.first_poll.set()
             if self.auto_poll and not replaced:
-                self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
+                self._arm_next_poll()
+
+    def _arm_next_poll(self) -> None:
+        """The next poll after the poller's delay; at once (a pushing backend) after this one."""
+        if self.poller.delay <= 0:
+            # A zero-length timer divides by zero in Textual; and no timer is needed.
+            self.call_later(self.poll)
+        else:
+            self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
 
     def _tell_refusal(self, before: LinkState) -> None:
         """A refused token needs the user, not a wait: say so once, when it starts."""

@@ -78,9 +78,10 @@ def make_backend(
             raise ConfigError([f"profiles.{name}: {error}"]) from None
         backend.name = f"{name} · PagerDuty {profile.from_email}"
         return backend
-    from rr_tui.backends.rr_http import RrHttpBackend
+    from rr_tui.backends.rr_http import HOLD_SECONDS, RrHttpBackend
 
-    return RrHttpBackend(profile.url, token.get_secret_value(), name=f"{name} · rr {host}")
+    secret = token.get_secret_value()
+    return RrHttpBackend(profile.url, secret, name=f"{name} · rr {host}", hold=HOLD_SECONDS)
 
 
 def local_contacts(name: str, profile: Profile) -> list[Contact]:

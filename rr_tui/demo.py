@@ -43,10 +43,10 @@ def run_demo(settings: Settings, *, simulate: float, serve_only: bool = False) -
         ) as server:
             if serve_only:
                 return serve(server, host="127.0.0.1", port=0, tokens=tokens)
-            from rr_tui.backends.rr_http import RrHttpBackend
+            from rr_tui.backends.rr_http import HOLD_SECONDS, RrHttpBackend
             from rr_tui.launch import run_dashboard
 
             with ServerThread(server.app) as thread:
                 options = settings.dashboard_options(title=f"{settings.title} · APAC demo")
-                backend = RrHttpBackend(thread.url, tokens[DEMO_USER])
+                backend = RrHttpBackend(thread.url, tokens[DEMO_USER], hold=HOLD_SECONDS)
                 return run_dashboard(backend, options, locations.demo_outbox(directory))

@@ -134,6 +134,9 @@ class ChangeSet:
     """Records that broke the schema and were left out, each described in a line."""
     more: bool = False
     """Pages were left unread (the adapter's per-poll bound): the next poll goes on from here."""
+    hold: float | None = None
+    """The backend pushes: the next `changes` call may wait up to this many seconds for a
+    change and should be made at once (None: poll at the interval)."""
 
 
 class Backend(Protocol):

@@ -13,6 +13,16 @@ at a `more: true` whose cursor did not move (the next page would be the same);
 either way it says `more`, and the next poll goes on from the cursor it
 reached. A server that answers `more: true` forever costs a few pages per poll
 interval, not a tight request loop, and the poller says it is behind.
+
+Push (long-polling, `server.push`): built with `hold`, the adapter asks a
+server that advertises `RR-Push-Hold` to hold a current cursor's request until
+something changes, for at most `hold` seconds, and says so in the `ChangeSet`
+(`hold`) so the poller asks again at once. The end of each wait is the
+heartbeat: the poller calls a held request that outlives it by a margin
+stalled. After any failure the next request is a plain poll (no `wait`) from
+the last cursor, whose answer says again whether the server pushes: a
+reconnect resumes where it was, and a server replaced by one without push is
+polled.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from rr_tui import __version__
-from rr_tui.backends.base import ChangeSet, Conflict, Intercepted, NoToken, Rejected
+from rr_tui.backends.base import BackendError, ChangeSet, Conflict, Intercepted, NoToken, Rejected
 from rr_tui.backends.http_errors import check, intercepted, json_body, send
 from rr_tui.backends.records import describe, valid
 from rr_tui.deadlines import Clock, ClockRule
@@ -57,6 +67,14 @@ Model = TypeVar("Model", bound=BaseModel)
 MAX_PAGES = 20
 """Pages read in one poll at most; the rest are read by the next poll."""
 
+HOLD_SECONDS = 2.5
+"""How long the dashboard asks a pushing server to hold a request: short enough that a
+silent server is noticed within 5 s (`poller.HOLD_GRACE`), long enough to cost less than
+polling every 2 s."""
+
+PUSH_HEADER = "rr-push-hold"
+"""The response header by which a server says it holds requests (its longest hold, s)."""
+
 
 class _ItemList(BaseModel):
     """`{"items": [...]}`: each item is checked on its own."""
@@ -86,6 +104,7 @@ class RrHttpBackend:
         max_pages: int = MAX_PAGES,
         transport: httpx.AsyncBaseTransport | None = None,
         name: str | None = None,
+        hold: float | None = None,
     ) -> None:
         base = url.rstrip("/")
         if not base.endswith(API_PREFIX):
@@ -93,10 +112,18 @@ class RrHttpBackend:
         self.name = name or f"rr {urlsplit(base).netloc}"
         self.page_limit = page_limit
         self.max_pages = max_pages
+        self.hold = hold
+        """Seconds to ask a pushing server to hold a request (None: always poll)."""
+        self._timeout = timeout
+        self._connect = min(timeout, 5.0)
+        self._offered: float | None = None
+        """The longest hold the server said it gives, from its last answer (None: no push)."""
+        self._behind = False
+        """The last call left pages unread: the next one must not wait (`rr-tui list` pages on)."""
         self._client = httpx.AsyncClient(
             base_url=base,
             headers={"Authorization": f"Bearer {token}", "User-Agent": f"rr-tui/{__version__}"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=httpx.Timeout(timeout, connect=self._connect),
             transport=transport,
         )
         self._has_token = bool(token.strip())
@@ -151,7 +178,32 @@ class RrHttpBackend:
             ) from None
 
     async def changes(self, cursor: str | None) -> ChangeSet:
-        """What changed since `cursor`, up to `max_pages` pages; `not_modified` on a 304."""
+        """What changed since `cursor`, up to `max_pages` pages; `not_modified` on a 304.
+
+        Held by a pushing server until something changes (see the module's docstring).
+        """
+        try:
+            return await self._changes(cursor)
+        except BackendError:
+            # Whatever answers next (a restarted or older server) first gets a plain poll.
+            self._offered = None
+            raise
+
+    def _wait(self, cursor: str | None) -> float | None:
+        """Seconds to ask the server to hold this request, if it pushes and we are current."""
+        if cursor is None or self.hold is None or self._offered is None or self._behind:
+            return None
+        return min(self.hold, self._offered)
+
+    def _heard(self, response: httpx.Response) -> None:
+        """Note whether the server pushes (a header it sends on every delta answer)."""
+        try:
+            offered = float(response.headers.get(PUSH_HEADER, ""))
+        except ValueError:
+            offered = 0.0
+        self._offered = offered if 0 < offered < 3600 else None
+
+    async def _changes(self, cursor: str | None) -> ChangeSet:
         items: list[Incident] = []
         skipped: list[str] = []
         reset = False
@@ -162,11 +214,20 @@ class RrHttpBackend:
             if cursor is not None:
                 params["since"] = cursor
             headers = {}
+            extra: dict[str, Any] = {}
+            wait = self._wait(cursor) if first else None
+            if wait is not None:
+                params["wait"] = wait
+                # The server may take the whole wait before it starts answering.
+                extra["timeout"] = httpx.Timeout(self._timeout + wait, connect=self._connect)
             if first and self._etag is not None and self._etag[0] == cursor:
                 headers["If-None-Match"] = self._etag[1]
-            response = await self._request("GET", "/incidents", params=params, headers=headers)
+            response = await self._request(
+                "GET", "/incidents", params=params, headers=headers, **extra
+            )
+            self._heard(response)
             if response.status_code == 304:
-                return ChangeSet([], cursor, not_modified=True)
+                return ChangeSet([], cursor, not_modified=True, hold=self._wait(cursor))
             page = self._page(response, items, skipped)
             stuck = page.more and page.cursor == cursor
             if first:
@@ -177,11 +238,14 @@ class RrHttpBackend:
             etag = response.headers.get("etag")
             self._etag = (cursor, etag) if etag else None
             if not page.more:
-                return ChangeSet(items, cursor, reset, server_time, skipped=skipped)
+                self._behind = False
+                hold = self._wait(cursor)
+                return ChangeSet(items, cursor, reset, server_time, skipped=skipped, hold=hold)
             if stuck:
                 # "More" from where we already are: asking again would get the same page.
                 break
         # Pages left: apply what was read, go on from `cursor` at the next poll.
+        self._behind = True
         return ChangeSet(items, cursor, reset, server_time, skipped=skipped, more=True)
 
     def _page(

@@ -1,7 +1,8 @@
 """The rr HTTP API v1 on FastAPI: `create_app` assembles it.
 
 `create_app` wires a `Store` and a `Users` table into a FastAPI application:
-it puts both on `app.state` (where `routes.dependencies` finds them), mounts
+it puts both on `app.state` (where `routes.dependencies` finds them) with the
+`push.ChangeWatch` that held delta requests wait on, mounts
 the routers of `routes` under `/api/v1`, answers every error with the one
 error body (`error_handlers`) and limits request bodies (`body_limit`).
 Read endpoints that a dashboard hits every second are `async` and touch the
@@ -23,6 +24,7 @@ from rr_tui.server.body_limit import MAX_BODY_BYTES, BodyLimit
 from rr_tui.server.error_handlers import install_error_handlers
 from rr_tui.server.gate import Gate
 from rr_tui.server.limits import DEFAULT_LIMITS, ServerLimits
+from rr_tui.server.push import ChangeWatch, watch_commits
 from rr_tui.server.routes import (
     analytics,
     clocks,
@@ -58,6 +60,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Served again after a stop (which released and closed the push watch).
+        watch.reopen()
         if background is None:
             yield
             return
@@ -73,6 +77,8 @@ def create_app(
     app.state.store = store
     app.state.users = users
     app.state.catalogue = catalogue if catalogue is not None else deadlines.load()
+    watch = app.state.push = ChangeWatch(store.head)
+    watch_commits(store.engine, watch)
     install_error_handlers(app)
     app.include_router(_v1(), prefix=API_PREFIX)
     app.add_middleware(BodyLimit, max_bytes=max_body)

@@ -16,7 +16,6 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -27,6 +26,7 @@ from rr_tui.models import Severity
 from rr_tui.server.api import create_app
 from rr_tui.server.auth import Users
 from rr_tui.server.database import PoolOptions, database_url
+from rr_tui.server.runner import Server as Uvicorn
 from rr_tui.server.runner import bind, uvicorn_config
 from rr_tui.server.schema import SqliteSync
 from rr_tui.server.seed import seed_demo
@@ -174,5 +174,5 @@ def serve(
         server.store.engine.dispose()  # the workers open their own connections
         with sock:
             return run_workers(sock, workers, worker_env or {}, quiet=quiet)
-    uvicorn.Server(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
+    Uvicorn(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

@@ -13,7 +13,7 @@ import copy
 import socket
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
@@ -83,6 +83,28 @@ def uvicorn_config(
     )
 
 
+def release_held(app: FastAPI) -> None:
+    """Answer the requests `app` holds for a change now (any thread): the server is stopping.
+
+    uvicorn waits for requests in flight before it stops; a held one would
+    keep it (and a restart) waiting out its whole wait.
+    """
+    watch = getattr(app.state, "push", None)
+    if watch is not None:
+        watch.close()
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, which answers held requests at once when told to stop (a signal)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        """Stop as uvicorn does, after releasing the held requests."""
+        app = self.config.app
+        if isinstance(app, FastAPI):
+            release_held(app)
+        super().handle_exit(sig, frame)
+
+
 class ServerThread:
     """A uvicorn server on a loopback port in a daemon thread.
 
@@ -98,7 +120,8 @@ class ServerThread:
     ) -> None:
         self._sock = bind(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
-        self._server = uvicorn.Server(uvicorn_config(app, limits))
+        self._app = app
+        self._server = Server(uvicorn_config(app, limits))
         self._thread = threading.Thread(target=self._run, name="rr-server", daemon=True)
 
     @property
@@ -129,6 +152,7 @@ class ServerThread:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the server to finish and wait for it."""
+        release_held(self._app)
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)

@@ -27,11 +27,21 @@ costs no more requests than being live, jitter keeps a fleet out of step, and
 the dashboard is live again within one interval of the backend answering. A
 poll that neither answers nor fails is noticed by `check_stall` after two
 intervals (the app asks every second); the client's timeout ends it later.
+
+A backend that pushes (its `ChangeSet.hold`: the rr server's long-polling)
+is asked again as soon as it answers, and holds each request until a change
+commits or its hold ends. The end of a hold is the heartbeat: a held request
+unanswered `HOLD_GRACE` seconds past its hold is stalled, so a silent server
+is shown not live within 5 s (with the app's one-second stall check), as when
+polling. A held request answered at once with nothing new (a server releasing
+its waits as it stops, or one that does not really hold) is followed by the
+interval, so a misbehaving server cannot make the poller spin.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -39,6 +49,7 @@ from datetime import datetime, timedelta
 from rr_tui.backends.base import (
     Backend,
     BackendError,
+    ChangeSet,
     Intercepted,
     NotAllowed,
     NoToken,
@@ -60,6 +71,9 @@ REFUSED_RETRY = 300.0
 
 STALL_AFTER = 2.0
 """Poll intervals a poll may go unanswered before the link says it is stalled."""
+
+HOLD_GRACE = 1.5
+"""Seconds past its hold before a held request counts as stalled (answers take time)."""
 
 _REFUSALS = frozenset({Problem.TOKEN_REFUSED, Problem.NOT_PERMITTED, Problem.NO_TOKEN})
 
@@ -139,6 +153,8 @@ class Poller:
         """The backend's clock minus the local one, from the last page's `server_time`."""
         self._next_delay = 0.0
         self._started: datetime | None = None
+        self.hold: float | None = None
+        """How long the backend may hold the next (or the current) poll; None: it does not push."""
 
     def now(self) -> datetime:
         """The backend's time: the local clock corrected by the last known offset."""
@@ -153,13 +169,17 @@ class Poller:
         """Poll once (all pages) and apply; backend errors are reported, never raised."""
         self.polls += 1
         self._started = self.now()
+        held = self.hold
+        sent = time.monotonic()
         try:
             changes = await self.backend.changes(self.cursor)
         except BackendError as error:
+            self.hold = None
             self._failed(error)
             return PollResult(error=error)
         finally:
             self._started = None
+        self.hold = changes.hold
         if changes.server_time is not None:
             # Network latency makes this a little late: seconds, against minutes of drift.
             self.offset = changes.server_time - self.clock()
@@ -177,13 +197,24 @@ class Poller:
             self.connection = Connection(
                 LinkState.LIVE, last_ok=now, behind=behind, clock_offset=self.offset
             )
-        self._next_delay = self.interval
+        self._next_delay = self._delay_after(changes, held, time.monotonic() - sent)
         if changes.not_modified:
             return PollResult(change=StoreChange())
         change = self.store.apply(changes.items, reset=changes.reset)
         self.cursor = changes.cursor
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))
+
+    def _delay_after(self, changes: ChangeSet, held: float | None, took: float) -> float:
+        """Seconds to the next poll: none when the backend pushes, else the interval.
+
+        A held poll that came back early with nothing new waits the interval too.
+        """
+        if changes.hold is None:
+            return self.interval
+        if held is not None and not changes.items and took < held / 2:
+            return self.interval
+        return 0.0
 
     def check_stall(self) -> bool:
         """Mark the link stalled if the poll under way has waited two intervals; True if so.
@@ -196,13 +227,14 @@ class Poller:
             return False
         if self.connection.state in (LinkState.OFFLINE, LinkState.REFUSED):
             return False
-        if self.now() - started < timedelta(seconds=STALL_AFTER * self.interval):
+        limit = STALL_AFTER * self.interval if self.hold is None else self.hold + HOLD_GRACE
+        if self.now() - started < timedelta(seconds=limit):
             return False
         self.connection = replace(
             self.connection,
             state=LinkState.STALLED,
             waiting_since=started,
-            error=f"{self.backend.name} has not answered for {STALL_AFTER * self.interval:g}s",
+            error=f"{self.backend.name} has not answered for {limit:g}s",
         )
         return True
 
@@ -212,6 +244,7 @@ class Poller:
         The data is no fresher than the last good poll, so the link must not say live.
         """
         self._started = None
+        self.hold = None
         self._failed_with(message, None, Problem.INTERNAL)
 
     def _failed(self, error: BackendError) -> None:

@@ -3,9 +3,10 @@
 The list is the hot path: a dashboard polls it every second or so with the
 cursor of its last page. It is `async` and answers an unchanged stream with
 an empty 304 from one indexed read of the head, made in the threadpool (as a
-page with changes is) so a slow database never stalls the event loop. A patch
-must name the version it was made against (`If-Match`), so nobody's change is
-silently overwritten.
+page with changes is) so a slow database never stalls the event loop. A poller
+that is current may ask the server to hold its request until something changes
+(`wait`, see `server.push`). A patch must name the version it was made against
+(`If-Match`), so nobody's change is silently overwritten.
 """
 
 from __future__ import annotations
@@ -26,16 +27,18 @@ from rr_tui.models import (
 )
 from rr_tui.server import clock_steps
 from rr_tui.server.errors import ApiError, PreconditionRequired
+from rr_tui.server.push import MAX_HOLD, PUSH_HEADER
 from rr_tui.server.routes.dependencies import (
     CurrentCatalogue,
     CurrentStore,
     CurrentUser,
+    CurrentWatch,
     PathId,
 )
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
 from rr_tui.server.routes.users import check_assignee
-from rr_tui.server.store import Cursor
+from rr_tui.server.store import Cursor, Store
 
 router = APIRouter(tags=["incidents"])
 """The incident routes."""
@@ -59,27 +62,49 @@ async def list_incidents(
     request: Request,
     store: CurrentStore,
     _user: CurrentUser,
+    watch: CurrentWatch,
     since: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 5_000,
+    wait: Annotated[
+        float,
+        Query(ge=0, le=60, description=f"hold up to this many seconds (at most {MAX_HOLD:g})"),
+    ] = 0,
 ) -> Response:
     """What changed since `since` (everything open without it), oldest change first.
 
     Poll with the returned `cursor` as `since` and its ETag in
-    `If-None-Match`: when nothing changed the answer is an empty 304.
+    `If-None-Match`: when nothing changed the answer is an empty 304. With
+    `wait` (to a server whose answers carry `RR-Push-Hold`), a request whose
+    cursor is current is held until a change commits or the wait ends, and
+    then answered the same way.
     """
     cursor = Cursor.decode(since) if since else None
     # In the threadpool: on PostgreSQL the read is a network round trip (two with the
     # pool's pre-ping), and on the event loop it held every other request up for it.
     head = await run_in_threadpool(store.head)
+    held = wait > 0 and cursor == head
+    if held:
+        head = await watch.wait(head, min(wait, MAX_HOLD))
+    push = {PUSH_HEADER: f"{MAX_HOLD:g}"}
     head_tag = f'"{head.encode()}"'
     client_is_current = cursor is None or cursor == head
     if client_is_current and etag_matches(request.headers.get("if-none-match"), head_tag):
-        return Response(status_code=304, headers={"ETag": head_tag})
+        return Response(status_code=304, headers={"ETag": head_tag, **push})
     if cursor == head:
         page = IncidentPage(items=[], cursor=since or "", server_time=store.clock())
+    elif held:
+        # Woken with every other waiter on this cursor: one read answers them all.
+        page = await watch.shared((cursor, limit), lambda: read_changes(store, cursor, limit))
     else:
-        page = await run_in_threadpool(store.changes, cursor, limit)
-    return json_response(page, etag=f'"{page.cursor}"')
+        page = await read_changes(store, cursor, limit)
+    response = json_response(page, etag=f'"{page.cursor}"')
+    response.headers.update(push)
+    return response
+
+
+async def read_changes(store: Store, cursor: Cursor | None, limit: int) -> IncidentPage:
+    """A delta page, read in the threadpool."""
+    return await run_in_threadpool(store.changes, cursor, limit)
 
 
 @router.post("/incidents", status_code=201, response_model=Incident, responses=ERRORS)

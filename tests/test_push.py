@@ -1,0 +1,243 @@
+"""Push by long-polling (`server.push`, `RrHttpBackend(hold=...)`), against the real server.
+
+Server side: a held delta request answers with the change that woke it, holds
+no threadpool thread, and is woken by a commit made through another server
+process (another engine over the same database). Client side: a push-driven
+dashboard gets every change exactly once across dropped answers and a server
+restart; it polls a server that does not push; a silent server is stalled
+within 5 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from rr_tui.app import STALL_CHECK_SECONDS, RrApp
+from rr_tui.backends.base import ChangeSet
+from rr_tui.backends.rr_http import HOLD_SECONDS, RrHttpBackend
+from rr_tui.models import API_PREFIX, IncidentCreate, Role
+from rr_tui.options import DashboardOptions
+from rr_tui.server.api import create_app
+from rr_tui.server.push import PUSH_HEADER, ChangeWatch
+from rr_tui.server.runner import ServerThread
+from rr_tui.server.store import Actor, Store
+from rr_tui.sync.connection import LinkState
+from rr_tui.sync.poller import HOLD_GRACE, Poller
+from rr_tui.sync.store import IncidentStore
+from tests.conftest import LEAD, TEST_USERS, FakeClock, open_store, until
+
+INTAKE = {"severity": "SEV1", "category": "hate_speech", "region": "TH", "source": "user_report"}
+
+
+@dataclass
+class Pushing:
+    """A server whose push watch a test can see."""
+
+    url: str
+    store: Store
+    watch: ChangeWatch
+
+    def client(self) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {LEAD}"}
+        return httpx.AsyncClient(base_url=self.url + API_PREFIX, headers=headers, timeout=20)
+
+
+@pytest.fixture
+def pushing(store: Store) -> Iterator[Pushing]:
+    app = create_app(store, TEST_USERS)
+    with ServerThread(app) as thread:
+        yield Pushing(thread.url, store, app.state.push)
+
+
+async def post(client: httpx.AsyncClient, title: str) -> str:
+    response = await client.post("/incidents", json={"title": title, **INTAKE})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def test_held_requests_hold_no_thread_and_answer_the_change(pushing: Pushing) -> None:
+    """More held requests than the threadpool has threads (40), and a write still goes through;
+    every one of them answers with it."""
+    async with pushing.client() as client:
+        first = await client.get("/incidents")
+        assert first.headers[PUSH_HEADER] == "10"
+        cursor = first.json()["cursor"]
+        held = [
+            asyncio.create_task(client.get("/incidents", params={"since": cursor, "wait": 10}))
+            for _ in range(45)
+        ]
+        await until(lambda: pushing.watch.waiting == 45, what="45 held requests")
+        new = await post(client, "pushed to every waiter")
+        answers = await asyncio.gather(*held)
+    for answer in answers:
+        assert answer.status_code == 200
+        assert [item["id"] for item in answer.json()["items"]] == [new]
+
+
+async def test_a_commit_through_another_process_wakes_the_waiters(
+    pushing: Pushing, tmp_path: Path
+) -> None:
+    """A second server over the same database file has its own engine: no commit hook reaches
+    this one, only the head check does."""
+    other = Store.open(f"sqlite:///{tmp_path / 'rr.db'}", sqlite_sync="normal")
+    try:
+        with ServerThread(create_app(other, TEST_USERS)) as thread:
+            async with pushing.client() as client:
+                cursor = (await client.get("/incidents")).json()["cursor"]
+                held = asyncio.create_task(
+                    client.get("/incidents", params={"since": cursor, "wait": 10})
+                )
+                await until(lambda: pushing.watch.waiting == 1, what="a held request")
+                async with Pushing(thread.url, other, pushing.watch).client() as elsewhere:
+                    new = await post(elsewhere, "written through the other process")
+                answer = await held
+    finally:
+        other.close()
+    assert [item["id"] for item in answer.json()["items"]] == [new]
+
+
+class Recording(RrHttpBackend):
+    """The real adapter, remembering every incident version each delta delivered."""
+
+    def __init__(self, url: str, token: str, **kwargs: Any) -> None:
+        super().__init__(url, token, **kwargs)
+        self.delivered: list[tuple[str, int]] = []
+
+    async def changes(self, cursor: str | None) -> ChangeSet:
+        found = await super().changes(cursor)
+        if cursor is not None:
+            self.delivered.extend((item.id, item.version) for item in found.items)
+        return found
+
+
+class Dropping(httpx.AsyncBaseTransport):
+    """The real transport; loses the next answer when told (the server did answer), or strips
+    the push header (a server without push)."""
+
+    def __init__(self, *, strip_push: bool = False) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+        self.drop_next = False
+        self.strip_push = strip_push
+        self.urls: list[httpx.URL] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(request.url)
+        response = await self.real.handle_async_request(request)
+        await response.aread()
+        if self.drop_next and request.url.path.endswith("/incidents"):
+            self.drop_next = False
+            raise httpx.ReadError("injected: connection dropped after the answer")
+        if self.strip_push:
+            headers = [(k, v) for k, v in response.headers.items() if k.lower() != "rr-push-hold"]
+            return httpx.Response(response.status_code, headers=headers, content=response.content)
+        return response
+
+
+def live_app(url: str, transport: httpx.AsyncBaseTransport) -> tuple[RrApp, Recording]:
+    backend = Recording(url, LEAD, timeout=5.0, transport=transport, hold=HOLD_SECONDS)
+    options = DashboardOptions(title="RR · push", poll_interval=1.0)
+    return RrApp(backend, options, clock=FakeClock(), rng=random.Random(7)), backend
+
+
+async def test_push_delivers_every_change_once_across_drops_and_a_restart(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path)
+    app_one = create_app(store, TEST_USERS)
+    server = ServerThread(app_one).start()
+    port = server.port
+    transport = Dropping()
+    app, backend = live_app(server.url, transport)
+    base = server.url + API_PREFIX
+    made: list[str] = []
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(lambda: app.poller.hold is not None, pilot, what="push offered")
+            async with httpx.AsyncClient(
+                base_url=base, headers={"Authorization": f"Bearer {LEAD}"}
+            ) as lead:
+
+                async def shown(incident_id: str) -> None:
+                    await until(lambda: app.store.get(incident_id) is not None, pilot)
+
+                made.append(await post(lead, "first, pushed"))
+                await shown(made[-1])
+                await until(lambda: app_one.state.push.waiting == 1, pilot)
+                transport.drop_next = True
+                made.append(await post(lead, "second, its answer lost"))
+                await shown(made[-1])
+                await until(lambda: app_one.state.push.waiting == 1, pilot)
+                server.stop()
+                with store.write() as tx:
+                    body = IncidentCreate(title="third, while the server was down", **INTAKE)
+                    made.append(tx.create(body, Actor("lee.lead", Role.LEAD)).id)
+                server = ServerThread(create_app(store, TEST_USERS), port=port).start()
+                await shown(made[-1])
+                await until(lambda: app.poller.connection.state is LinkState.LIVE, pilot)
+                await until(lambda: app.poller.hold is not None, pilot, what="push again")
+                made.append(await post(lead, "fourth, after the restart"))
+                await shown(made[-1])
+    finally:
+        server.stop()
+        store.close()
+    assert sorted(backend.delivered) == sorted((incident_id, 1) for incident_id in made)
+    assert any("wait=" in str(url) for url in transport.urls)
+
+
+async def test_a_server_without_push_is_polled(pushing: Pushing) -> None:
+    transport = Dropping(strip_push=True)
+    app, _backend = live_app(pushing.url, transport)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.first_poll.is_set(), pilot, what="the first poll")
+        async with pushing.client() as client:
+            new = await post(client, "polled, not pushed")
+        await until(lambda: app.store.get(new) is not None, pilot)
+        assert app.poller.hold is None
+        assert app.poller.delay == app.options.poll_interval
+    assert not any("wait=" in str(url) for url in transport.urls)
+
+
+class Silent(httpx.AsyncBaseTransport):
+    """The real transport until told to go silent: then requests never get an answer."""
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+        self.silent = False
+        self.unanswered = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.silent:
+            self.unanswered += 1
+            await asyncio.Event().wait()
+        return await self.real.handle_async_request(request)
+
+
+async def test_a_silent_pushing_server_is_stalled_within_five_seconds(pushing: Pushing) -> None:
+    clock = FakeClock()
+    transport = Silent()
+    backend = RrHttpBackend(pushing.url, LEAD, transport=transport, hold=HOLD_SECONDS)
+    poller = Poller(backend, IncidentStore(), interval=2.0, clock=clock)
+    await poller.poll()
+    assert poller.hold == HOLD_SECONDS
+    transport.silent = True
+    under_way = asyncio.create_task(poller.poll())
+    try:
+        await until(lambda: transport.unanswered == 1, what="the poll sent")
+        bound = 5.0 - STALL_CHECK_SECONDS
+        clock.advance(bound - 0.1)
+        assert not poller.check_stall()
+        clock.advance(0.1)
+        assert poller.check_stall()
+        assert poller.connection.state is LinkState.STALLED
+        assert bound >= HOLD_SECONDS + HOLD_GRACE
+    finally:
+        under_way.cancel()
+        await backend.aclose()
