@@ -899,3 +899,23 @@ async def test_an_escalation_whose_note_fails_says_who_was_paged_and_is_not_retr
     assert isinstance(outcome, Applied)
     assert outcome.partly.startswith("applied in PagerDuty")
     assert len([r for r in writes(fake) if r.method == "PUT"]) == 2  # one page each
+
+
+async def test_an_escalation_whose_answer_was_lost_pages_once_on_retry(world: World) -> None:
+    """Issue 12 item 9: the escalation PUT applied (Arjun paged) but its answer was lost; the
+    retry under the same key sent the PUT again, paging him a second time."""
+    fake = world.fake
+    fake.add_oncall(world.arjun, world.service, level=2)
+    incident_id = fake.add_incident("Livestreamed attack", world.service)
+    backend = world.backend(transport=LoseFirstAnswer("PUT"))
+    body = EscalationCreate(targets=[f"pd-{world.arjun.lower()}"], note="crisis protocol")
+    try:
+        await backend.changes(None)
+        with pytest.raises(Unavailable):
+            await backend.escalate(incident_id, body, "esc-lost")
+        result = await backend.escalate(incident_id, body, "esc-lost")
+    finally:
+        await backend.aclose()
+    assert result.incident.assignee == "arjun.rao@example.com"
+    assert len(fake.sent("PUT", f"/incidents/{incident_id}")) == 1  # paged once
+    assert len(fake.notes[incident_id]) == 1

@@ -14,7 +14,8 @@
   sending it twice is harmless; a note is looked for among the incident's
   notes (same text, same user) before it is posted again for the same key, and
   a write that failed halfway (the `PUT` done, its note not) resumes where it
-  stopped. Both hold within one session.
+  stopped. Both hold within one session. An escalation is never sent to people
+  who already hold the incident, so a retry after a lost answer pages nobody twice.
 """
 
 from __future__ import annotations
@@ -283,7 +284,11 @@ class PdWrites:
                 if current.status is Status.RESOLVED:
                     why = f"{incident_id} is resolved: reopen it first"
                     raise Rejected(why, 422, "unsupported")
-                if paged:
+                wanted = {user_id for _, user_id in paged}
+                holding = {assignment.assignee.id for assignment in pd.assignments}
+                # Already theirs: a retry whose first answer was lost (they were paged
+                # then), or asked of the people who hold it. Either way, page nobody again.
+                if wanted and not wanted <= holding:
                     fields = self._escalation_fields(pd, [user_id for _, user_id in paged])
                     pd, _ = await self._put(incident_id, fields)
                 progress.pd = pd
