@@ -182,7 +182,7 @@ async def test_the_readme_keystrokes_do_what_they_say(
 
         await run("copy the phone number of the Legal contact for PH")
         assert d.app.clipboard == "+63 2 5550 0104"
-        await run("copy the phone number of the ID Public Policy contact on call")
+        await run("copy the phone number of the ID Public Policy contact")
         assert d.app.clipboard == "+62 21 5550 0112"
 
         await d.press("escape", "R", "g")

@@ -307,7 +307,6 @@ def _directory() -> list[Contact]:
             "Public Policy Manager, Indonesia",
             "Asia/Jakarta",
             regions=("ID",),
-            on_call=True,  # election and takedown season: the README's "find the on-call" row
         ),
         _person(
             "policy-vn-1",
