@@ -135,6 +135,11 @@ class Store:
         """The cursor of the newest change: one indexed read, for the no-change fast path."""
         return Cursor(self.epoch, self._head.read())
 
+    @property
+    def head_is_local(self) -> bool:
+        """Whether `head` reads a local file (SQLite) rather than across the network."""
+        return self._head.local
+
     def changes(self, since: Cursor | None, limit: int) -> IncidentPage:
         """Incidents changed after `since`, oldest change first, at most `limit` of them.
 
