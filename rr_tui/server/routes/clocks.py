@@ -15,9 +15,9 @@ from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep,
 from rr_tui.models import ConflictBody, ErrorBody
 from rr_tui.server import clock_steps
 from rr_tui.server.routes.dependencies import CurrentCatalogue, CurrentStore, CurrentUser, PathId
-from rr_tui.server.routes.incidents import IfMatch, expected_version
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response
+from rr_tui.server.routes.versions import IfMatch, expected_version
 
 router = APIRouter(tags=["clocks"])
 """The clock routes."""

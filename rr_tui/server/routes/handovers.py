@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from rr_tui.models import ErrorBody, Handover, HandoverAck, HandoverCreate, HandoverList
 from rr_tui.server import handovers
-from rr_tui.server.errors import ApiError, PreconditionRequired
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response
+from rr_tui.server.routes.versions import IfMatch, expected_version
 
 router = APIRouter(tags=["handovers"])
 """The handover routes."""
 
-_VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 
 HandoverId = Annotated[int, Path(ge=1, le=2**53, description="a handover id")]
 
@@ -61,15 +59,10 @@ def acknowledge_handover(
     handover_id: HandoverId,
     body: HandoverAck,
     keyed: Keyed,
-    if_match: Annotated[str | None, Header(description="the version read")] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     """The incoming lead has read the handover (`If-Match`: the version they read)."""
-    if if_match is None:
-        raise PreconditionRequired("send If-Match: <version> of the handover you read")
-    match = _VERSION.match(if_match)
-    if match is None:
-        raise ApiError('If-Match must be the handover\'s version, e.g. "1"', code="bad_if_match")
-    version = int(match.group(1))
+    version = expected_version(if_match, "handover")
     return keyed(
         body,
         200,

@@ -11,10 +11,9 @@ that is current may ask the server to hold its request until something changes
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from rr_tui.models import (
@@ -26,7 +25,6 @@ from rr_tui.models import (
     IncidentPatch,
 )
 from rr_tui.server import clock_steps
-from rr_tui.server.errors import ApiError, PreconditionRequired
 from rr_tui.server.push import MAX_HOLD, PUSH_HEADER
 from rr_tui.server.routes.dependencies import (
     CurrentCatalogue,
@@ -38,15 +36,11 @@ from rr_tui.server.routes.dependencies import (
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
 from rr_tui.server.routes.users import check_assignee
+from rr_tui.server.routes.versions import IfMatch, expected_version
 from rr_tui.server.store import Cursor, Store
 
 router = APIRouter(tags=["incidents"])
 """The incident routes."""
-
-IfMatch = Annotated[str | None, Header(description="the version the change was made against")]
-"""The `If-Match` header of a patch."""
-
-_IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 
 
 @router.get(
@@ -159,15 +153,3 @@ def patch_incident(
     if body.sets_assignee:
         check_assignee(request, body.assignee)
     return keyed(body, 200, lambda tx, actor: tx.patch(incident_id, body, actor, version))
-
-
-def expected_version(if_match: str | None) -> int:
-    """The version an `If-Match` header names; 428 without one, 400 for another shape."""
-    if if_match is None:
-        raise PreconditionRequired(
-            "send If-Match: <version> (the incident's ETag) so nobody's change is overwritten"
-        )
-    match = _IF_MATCH.match(if_match)
-    if match is None:
-        raise ApiError('If-Match must be the incident\'s version, e.g. "7"', code="bad_if_match")
-    return int(match.group(1))
