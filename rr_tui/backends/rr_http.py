@@ -28,20 +28,17 @@ polled.
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from rr_tui import __version__
-from rr_tui.backends.base import BackendError, ChangeSet, Conflict, Intercepted, NoToken, Rejected
-from rr_tui.backends.http_errors import check, intercepted, json_body, send
+from rr_tui.backends.base import BackendError, ChangeSet, Intercepted
 from rr_tui.backends.records import describe, valid
+from rr_tui.backends.rr_calls import Model, RrCalls
 from rr_tui.deadlines import Clock, ClockRule
 from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep, RuleList
 from rr_tui.models import (
-    API_PREFIX,
     Bucket,
     Contact,
     EscalationCreate,
@@ -61,8 +58,6 @@ from rr_tui.models import (
     UtcDatetime,
 )
 from rr_tui.models.compact import compact
-
-Model = TypeVar("Model", bound=BaseModel)
 
 MAX_PAGES = 20
 """Pages read in one poll at most; the rest are read by the next poll."""
@@ -91,7 +86,7 @@ class _Envelope(_ItemList):
     more: bool = False
 
 
-class RrHttpBackend:
+class RrHttpBackend(RrCalls):
     """A client of an rr HTTP API v1 server (the reference server or a compatible one)."""
 
     def __init__(
@@ -106,76 +101,21 @@ class RrHttpBackend:
         name: str | None = None,
         hold: float | None = None,
     ) -> None:
-        base = url.rstrip("/")
-        if not base.endswith(API_PREFIX):
-            base += API_PREFIX
-        self.name = name or f"rr {urlsplit(base).netloc}"
+        super().__init__(url, token, timeout=timeout, transport=transport, name=name)
         self.page_limit = page_limit
         self.max_pages = max_pages
         self.hold = hold
         """Seconds to ask a pushing server to hold a request (None: always poll)."""
-        self._timeout = timeout
-        self._connect = min(timeout, 5.0)
         self._offered: float | None = None
         """The longest hold the server said it gives, from its last answer (None: no push)."""
         self._behind = False
         """The last call left pages unread: the next one must not wait (`rr-tui list` pages on)."""
-        self._client = httpx.AsyncClient(
-            base_url=base,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": f"rr-tui/{__version__}"},
-            timeout=httpx.Timeout(timeout, connect=self._connect),
-            transport=transport,
-        )
-        self._has_token = bool(token.strip())
         self._etag: tuple[str | None, str] | None = None
         self._contacts_etag: str | None = None
 
     def unsupported_reason(self, change: IncidentPatch) -> str | None:
         """The rr API can express every change (whether this user may is the server's call)."""
         return None
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
-
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        if not self._has_token:
-            # The server would answer 401 to every request: say why without asking.
-            raise NoToken()
-        response = await send(self._client, self.name, method, path, **kwargs)
-        if response.status_code == 409:
-            # A stale version: the answer carries the incident as it is now.
-            said = self._error_of(response)
-            if said is None:
-                raise intercepted(response, self.name)
-            body = json_body(response)
-            current = body.get("current") if isinstance(body, dict) else None
-            try:
-                incident = Incident.model_validate(current)
-            except ValidationError:
-                raise Rejected(said[0], 409, said[1]) from None
-            raise Conflict(said[0], incident)
-        return check(response, self.name, self._error_of)
-
-    @staticmethod
-    def _error_of(response: httpx.Response) -> tuple[str, str] | None:
-        """The rr API's `{"error": {"code", "message"}}` as (message, code); None if not that."""
-        body = json_body(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
-            return None
-        message, code = error.get("message"), error.get("code")
-        if not isinstance(message, str) or not isinstance(code, str):
-            return None
-        return message[:500], code[:100]
-
-    def _parse(self, model: type[Model], response: httpx.Response) -> Model:
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as error:
-            raise Intercepted(
-                f"{self.name} sent a malformed answer: {describe(None, error)}"
-            ) from None
 
     async def changes(self, cursor: str | None) -> ChangeSet:
         """What changed since `cursor`, up to `max_pages` pages; `not_modified` on a 304.
@@ -321,35 +261,20 @@ class RrHttpBackend:
         self, incident_id: str, change: IncidentPatch, version: int, key: str
     ) -> Incident:
         """PATCH with If-Match; a stale version raises Conflict with the current incident."""
-        response = await self._request(
-            "PATCH",
-            f"/incidents/{incident_id}",
-            json=change.model_dump(mode="json", exclude_unset=True),
-            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
-        )
-        return self._parse(Incident, response)
+        body = change.model_dump(mode="json", exclude_unset=True)
+        path = f"/incidents/{incident_id}"
+        return await self._write(Incident, path, body, key, method="PATCH", version=version)
 
     async def add_note(self, incident_id: str, text: str, key: str) -> NoteResult:
         """POST a note with an idempotency key."""
-        response = await self._request(
-            "POST",
-            f"/incidents/{incident_id}/notes",
-            json={"text": text},
-            headers={"Idempotency-Key": key},
-        )
-        return self._parse(NoteResult, response)
+        return await self._write(NoteResult, f"/incidents/{incident_id}/notes", {"text": text}, key)
 
     async def escalate(
         self, incident_id: str, body: EscalationCreate, key: str
     ) -> EscalationResult:
         """POST an escalation with an idempotency key."""
-        response = await self._request(
-            "POST",
-            f"/incidents/{incident_id}/escalations",
-            json=body.model_dump(mode="json"),
-            headers={"Idempotency-Key": key},
-        )
-        return self._parse(EscalationResult, response)
+        path = f"/incidents/{incident_id}/escalations"
+        return await self._write(EscalationResult, path, body.model_dump(mode="json"), key)
 
     # --- legal and protocol clocks (rr API only; see rr_tui.deadlines) ---------------
 
@@ -366,25 +291,17 @@ class RrHttpBackend:
         self, incident_id: str, body: ClockStart, version: int, key: str
     ) -> ClockResult:
         """Start a rule's clock against `version`; `key` makes a retry safe."""
-        response = await self._request(
-            "POST",
-            f"/incidents/{incident_id}/clocks",
-            json=body.model_dump(mode="json", exclude_none=True),
-            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
-        )
-        return self._parse(ClockResult, response)
+        sent = body.model_dump(mode="json", exclude_none=True)
+        path = f"/incidents/{incident_id}/clocks"
+        return await self._write(ClockResult, path, sent, key, version=version)
 
     async def step_clock(
         self, incident_id: str, clock_id: int, body: ClockStep, version: int, key: str
     ) -> ClockResult:
         """Pause, resume, extend, meet or cancel a clock against `version`."""
-        response = await self._request(
-            "POST",
-            f"/incidents/{incident_id}/clocks/{clock_id}/steps",
-            json=body.model_dump(mode="json", exclude_none=True),
-            headers={"If-Match": f'"{version}"', "Idempotency-Key": key},
-        )
-        return self._parse(ClockResult, response)
+        sent = body.model_dump(mode="json", exclude_none=True)
+        path = f"/incidents/{incident_id}/clocks/{clock_id}/steps"
+        return await self._write(ClockResult, path, sent, key, version=version)
 
     # --- shift handovers (an rr server capability; see `rr_tui.backends.handovers`) --------
 
@@ -396,23 +313,12 @@ class RrHttpBackend:
 
     async def write_handover(self, body: HandoverCreate, key: str) -> Handover:
         """POST the outgoing lead's note with an idempotency key."""
-        response = await self._request(
-            "POST",
-            "/handovers",
-            json=body.model_dump(mode="json"),
-            headers={"Idempotency-Key": key},
-        )
-        return self._parse(Handover, response)
+        return await self._write(Handover, "/handovers", body.model_dump(mode="json"), key)
 
     async def acknowledge_handover(self, handover: Handover, reply: str, key: str) -> Handover:
         """Acknowledge the version of `handover` that was read."""
-        response = await self._request(
-            "POST",
-            f"/handovers/{handover.id}/acknowledgement",
-            json={"reply": reply},
-            headers={"If-Match": f'"{handover.version}"', "Idempotency-Key": key},
-        )
-        return self._parse(Handover, response)
+        path = f"/handovers/{handover.id}/acknowledgement"
+        return await self._write(Handover, path, {"reply": reply}, key, version=handover.version)
 
     async def trends(self, hours: int, bucket: Bucket, group: Grouping) -> Trends:
         """The analytics endpoint's figures for the last `hours`."""
