@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.cells import set_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
@@ -25,13 +23,9 @@ from textual.strip import Strip
 
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions
-from rr_tui.present.columns import cell_text, columns_for
-from rr_tui.present.format import deadline, sla
-from rr_tui.present.masks import QUEUE_MASK, is_revealed
+from rr_tui.present.masks import is_revealed
 from rr_tui.sync.store import IncidentStore, StoreChange
-
-CLOCK_COLUMNS = frozenset({"age", "sla", "deadline"})
-"""Columns whose text changes with the clock alone: the only cells a tick may repaint."""
+from rr_tui.widgets.queue_rows import QueueRows
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -131,7 +125,8 @@ class QueueView(ScrollView, can_focus=True):
         self.cursor = 0
         self.selected_id: str | None = None
         self._flash: dict[str, float] = {}
-        self._columns = columns_for(80, options.columns)
+        self.rows = QueueRows(options, self._style)
+        """How a line is drawn (columns for the width, cells, styles)."""
         self._styles: dict[str, Style] = {}
         self._painted: dict[int, tuple[str, tuple[str, ...]]] = {}
         """Screen line -> (incident id, clock-driven cell texts) as last painted."""
@@ -187,7 +182,7 @@ class QueueView(ScrollView, can_focus=True):
             if index >= len(self.store):
                 continue
             incident = self.store.row(index)
-            if incident.id != incident_id or self._clock_texts(incident, now) != texts:
+            if incident.id != incident_id or self.rows.clock_texts(incident, now) != texts:
                 self.refresh(Region(0, y, width, 1))
 
     @property
@@ -314,8 +309,7 @@ class QueueView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Re-lay the columns for the new width; keep the cursor's row in view (a toast at
         80 columns takes lines from the queue)."""
-        width = self.scrollable_content_region.width
-        self._columns = columns_for(width, self.options.columns, clocks=bool(self._clocked))
+        self.rows.lay_out(self.scrollable_content_region.width, clocks=bool(self._clocked))
         self._sync_size()
         self.call_after_refresh(self._keep_in_view)
 
@@ -339,33 +333,14 @@ class QueueView(ScrollView, can_focus=True):
         """Line 0 is the header; line y >= 1 is queue row scroll_y + y - 1."""
         width = self.scrollable_content_region.width
         if y == 0:
-            return self._header(width)
+            return self.rows.header(width, self.rich_style)
         index = round(self.scroll_offset.y) + y - 1
         if index >= len(self.store):
             self._painted.pop(y, None)
             return Strip.blank(width, self.rich_style)
         incident = self.store.row(index)
-        self._painted[y] = (incident.id, self._clock_texts(incident, self.clock()))
+        self._painted[y] = (incident.id, self.rows.clock_texts(incident, self.clock()))
         return self._row(incident, index == self.cursor, width)
-
-    def _clock_texts(self, incident: Incident, now: datetime) -> tuple[str, ...]:
-        """The texts of the row's cells that move with the clock (AGE, SLA, LEGAL)."""
-        return tuple(
-            cell_text(column.key, incident, now, self.options.severity_labels)
-            for column in self._columns
-            if column.key in CLOCK_COLUMNS
-        )
-
-    def _header(self, width: int) -> Strip:
-        style = self.rich_style + self._style("queue--header")
-        segments = []
-        for column in self._columns:
-            cells = column.width or max(width - self._fixed_width(), 0)
-            segments.append(Segment(set_cell_size(column.header, cells) + " ", style))
-        return Strip(segments).crop_extend(0, width, self.rich_style)
-
-    def _fixed_width(self) -> int:
-        return sum(column.width + 1 for column in self._columns if column.width)
 
     def _row(self, incident: Incident, is_cursor: bool, width: int) -> Strip:
         base = self.rich_style
@@ -373,32 +348,16 @@ class QueueView(ScrollView, can_focus=True):
             base += self._style("queue--changed")
         if is_cursor:
             base += self._style("queue--cursor")
-        now = self.clock()
-        segments: list[Segment] = []
-        for column in self._columns:
-            cells = column.width or max(width - self._fixed_width(), 0)
-            text, style = self._cell(column.key, incident, now)
-            segments.append(Segment(set_cell_size(text, cells), base + style if style else base))
-            segments.append(Segment(" ", base))
-        return Strip(segments).crop_extend(0, width, base)
-
-    def _cell(self, key: str, incident: Incident, now: datetime) -> tuple[str, Style | None]:
-        if key == "mark":
-            mark = ("●" if incident.id in self.marked else " ") + (
-                "↻" if incident.id in self.pending else " "
-            )
-            return mark, self._style("queue--mark")
-        labels = self.options.severity_labels
-        if key == "title" and incident.sensitive and not self._is_revealed(incident.id):
-            return QUEUE_MASK, self._style("queue--masked")
-        text = cell_text(key, incident, now, labels)
-        if key == "sev":
-            return text, self._style(f"queue--{incident.severity.value.lower()}")
-        if key == "sla" and sla(incident, now)[1]:
-            return text, self._style("queue--breached")
-        if key == "deadline" and (state := deadline(incident, now)[1]):
-            return text, self._style("queue--breached" if state == "missed" else "queue--near")
-        return text, None
+        masked = incident.sensitive and not self._is_revealed(incident.id)
+        return self.rows.row(
+            incident,
+            self.clock(),
+            width,
+            base,
+            marked=self.marked,
+            pending=self.pending,
+            masked=masked,
+        )
 
     def _is_revealed(self, incident_id: str) -> bool:
         return is_revealed(self.options.reveal_sensitive, self.revealed, incident_id)
