@@ -17,7 +17,7 @@ from rr_tui.server import clock_steps
 from rr_tui.server.routes.dependencies import CurrentCatalogue, CurrentStore, CurrentUser, PathId
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response
-from rr_tui.server.routes.versions import IfMatch, expected_version
+from rr_tui.server.routes.versions import VERSION_ERRORS, IfMatch, expected_version
 
 router = APIRouter(tags=["clocks"])
 """The clock routes."""
@@ -27,11 +27,10 @@ ClockId = Annotated[int, Path(ge=1, le=2**53, description="a clock's number on i
 WRITE_ERRORS = {
     **ERRORS,
     **NOT_FOUND,
-    400: {"model": ErrorBody, "description": "If-Match is not a version"},
+    **VERSION_ERRORS,
     403: {"model": ErrorBody, "description": "this user's role may not take the step"},
     409: {"model": ConflictBody, "description": "stale version: the current incident"},
     422: {"model": ErrorBody, "description": "the rule or the clock's state does not allow it"},
-    428: {"model": ErrorBody, "description": "If-Match is missing"},
 }
 
 

@@ -11,7 +11,7 @@ from rr_tui.server import handovers
 from rr_tui.server.routes.dependencies import CurrentStore, CurrentUser
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, json_response
-from rr_tui.server.routes.versions import IfMatch, expected_version
+from rr_tui.server.routes.versions import VERSION_ERRORS, IfMatch, expected_version
 
 router = APIRouter(tags=["handovers"])
 """The handover routes."""
@@ -50,9 +50,9 @@ def create_handover(body: HandoverCreate, keyed: Keyed) -> Response:
     responses={
         **ERRORS,
         **NOT_FOUND,
+        **VERSION_ERRORS,
         403: {"model": ErrorBody, "description": "only a lead acknowledges"},
         409: {"model": ErrorBody, "description": "stale version, or already acknowledged"},
-        428: {"model": ErrorBody, "description": "If-Match is missing"},
     },
 )
 def acknowledge_handover(

@@ -36,7 +36,7 @@ from rr_tui.server.routes.dependencies import (
 from rr_tui.server.routes.keyed import Keyed
 from rr_tui.server.routes.responses import ERRORS, NOT_FOUND, etag_matches, json_response
 from rr_tui.server.routes.users import check_assignee
-from rr_tui.server.routes.versions import IfMatch, expected_version
+from rr_tui.server.routes.versions import VERSION_ERRORS, IfMatch, expected_version
 from rr_tui.server.store import Cursor, Store
 
 router = APIRouter(tags=["incidents"])
@@ -135,10 +135,9 @@ def get_incident(incident_id: PathId, store: CurrentStore, _user: CurrentUser) -
     responses={
         **ERRORS,
         **NOT_FOUND,
-        400: {"model": ErrorBody, "description": "If-Match is not a version"},
+        **VERSION_ERRORS,
         403: {"model": ErrorBody, "description": "this user's role may not make the change"},
         409: {"model": ConflictBody, "description": "stale version: the current incident"},
-        428: {"model": ErrorBody, "description": "If-Match is missing"},
     },
 )
 def patch_incident(

@@ -7,14 +7,21 @@ version it was made against so nobody's change is silently overwritten.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header
 
+from rr_tui.models import ErrorBody
 from rr_tui.server.errors import ApiError, PreconditionRequired
 
 IfMatch = Annotated[str | None, Header(description="the version the change was made against")]
 """The `If-Match` header of a versioned write."""
+
+VERSION_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "If-Match is not a version"},
+    428: {"model": ErrorBody, "description": "If-Match is missing"},
+}
+"""What `expected_version` answers, for the OpenAPI entry of every versioned write."""
 
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 """A version as an ETag (`"7"`, `W/"7"`) or bare (`7`)."""
