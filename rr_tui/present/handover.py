@@ -174,65 +174,46 @@ def render_markdown(summary: HandoverSummary, *, reveal: bool = False) -> str:
             lines += ["", f"## Open {severity.value} ({len(band)})", ""]
             lines += md.table(
                 ("Incident", "Status", "Owner", "Next deadline", "Title"),
-                [
-                    (
-                        md.cell(i.id),
-                        i.status.value,
-                        md.cell(i.assignee or "unassigned"),
-                        _deadline(i, now),
-                        _title(i, reveal),
-                    )
-                    for i in band
-                ],
+                [_incident_row(i, i.status.value, now, reveal) for i in band],
             )
     lines += ["", "## Breached or about to", ""]
-    lines += (
-        md.table(
-            ("Incident", "Severity", "Owner", "Deadline", "Title"),
-            [
-                (
-                    md.cell(i.id),
-                    i.severity.value,
-                    md.cell(i.assignee or "unassigned"),
-                    _deadline(i, now),
-                    _title(i, reveal),
-                )
-                for i in summary.at_risk
-            ],
-        )
-        if summary.at_risk
-        else ["_Nothing._"]
+    lines += md.table(
+        ("Incident", "Severity", "Owner", "Deadline", "Title"),
+        [_incident_row(i, i.severity.value, now, reveal) for i in summary.at_risk],
+        empty="_Nothing._",
     )
     lines += ["", "## What changed this shift", ""]
-    lines += (
-        md.table(
-            ("At", "Incident", "What", "Who"),
-            [
-                (md.when(c.at), md.cell(c.incident_id), c.what, md.cell(c.actor))
-                for c in summary.changes
-            ],
-        )
-        if summary.changes
-        else ["_Nothing._"]
+    lines += md.table(
+        ("At", "Incident", "What", "Who"),
+        [
+            (md.when(c.at), md.cell(c.incident_id), c.what, md.cell(c.actor))
+            for c in summary.changes
+        ],
+        empty="_Nothing._",
     )
     lines += ["", "## Escalations waiting for an answer", ""]
-    lines += (
-        md.table(
-            ("Incident", "Escalated to", "Waiting", "Title"),
-            [
-                (
-                    md.cell(w.incident.id),
-                    md.cell(", ".join(w.targets)),
-                    duration_text(None if w.since is None else now - w.since),
-                    _title(w.incident, reveal),
-                )
-                for w in summary.waiting
-            ],
-        )
-        if summary.waiting
-        else ["_None._"]
+    lines += md.table(
+        ("Incident", "Escalated to", "Waiting", "Title"),
+        [
+            (
+                md.cell(w.incident.id),
+                md.cell(", ".join(w.targets)),
+                duration_text(None if w.since is None else now - w.since),
+                _title(w.incident, reveal),
+            )
+            for w in summary.waiting
+        ],
+        empty="_None._",
     )
     return "\n".join(lines) + "\n"
+
+
+def _incident_row(
+    incident: Incident, middle: str, now: datetime, reveal: bool
+) -> tuple[str, str, str, str, str]:
+    """Id, `middle` (status or severity), owner, deadline, title: the open and at-risk rows."""
+    owner = md.cell(incident.assignee or "unassigned")
+    return (md.cell(incident.id), middle, owner, _deadline(incident, now), _title(incident, reveal))
 
 
 def render_json(summary: HandoverSummary, *, reveal: bool = False) -> str:

@@ -29,8 +29,11 @@ def cell(value: object, limit: int = 400) -> str:
     return text(value, limit) or "-"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    """A GitHub-flavoured table; the cells must already be escaped (`cell`)."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "") -> list[str]:
+    """A GitHub-flavoured table; the cells must already be escaped (`cell`). With no rows and
+    an `empty` line (`_Nothing._`), that line instead of a table of headers alone."""
+    if not rows and empty:
+        return [empty]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return lines
