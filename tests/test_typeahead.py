@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from rr_tui.models import IncidentCreate, Role, Severity, Status
+from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status
 from rr_tui.server.store import Actor
 from tests.conftest import LEAD, RunningServer
 from tests.test_terminal import Tmux, pytestmark  # noqa: F401  (skipped without tmux)
@@ -95,3 +95,46 @@ def test_text_typed_in_the_same_write_as_its_key_reaches_the_dialog(
     # Nothing typed reached the queue's keys: no acknowledgement, escalation or resolve.
     after = server.store.get(incident)
     assert (after.status, after.version) == (Status.NEW, 2)
+
+
+@pytest.mark.parametrize("view", ["N", "M"])
+def test_a_key_typed_right_after_a_view_key_acts_on_the_new_view(
+    server: RunningServer, tmp_path: Path, view: str
+) -> None:
+    """`N` (new incidents) or `M` (mine: the first time, it asks the server who we are) and
+    `a` in one write: the acknowledgement is for the top of the new view, never for the row
+    the cursor was on in the old one."""
+    lead = Actor("lee.lead", Role.LEAD)
+
+    def created(title: str, severity: str) -> str:
+        body = IncidentCreate.model_validate(
+            {
+                "title": title,
+                "severity": severity,
+                "category": "harassment",
+                "region": "ID",
+                "source": "user_report",
+                "assignee": "lee.lead" if severity == "SEV3" else None,
+            }
+        )
+        with server.store.write() as tx:
+            return tx.create(body, lead).id
+
+    worked = created("Already acknowledged, top of the open view", "SEV1")
+    fresh = created("New and mine, the only row of the new view", "SEV3")
+    with server.store.write() as tx:
+        tx.patch(worked, IncidentPatch(status=Status.ACKNOWLEDGED), lead, 1)
+    command = (
+        "unset COLUMNS LINES; "
+        f"RR_TUI_HOME={shlex.quote(str(tmp_path / 'home'))} {shlex.quote(sys.executable)}"
+        f" -m rr_tui --url {shlex.quote(server.url)} --token {LEAD}; sleep 30"
+    )
+    terminal = Terminal(command, 120, 36)
+    try:
+        terminal.wait_for(lambda s: fresh in "\n".join(s) and "live" in s[0])
+        before = server.store.get(worked).version
+        terminal.write(f"{view}a")
+        terminal.wait_for(lambda _: server.store.get(fresh).status is Status.ACKNOWLEDGED)
+        assert server.store.get(worked).version == before
+    finally:
+        terminal.kill()
