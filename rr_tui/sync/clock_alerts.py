@@ -86,7 +86,7 @@ class ClockAlert:
 
 
 def _working_before(calendar: Calendar, due: datetime, left: timedelta) -> datetime:
-    """The moment from which `left` of working time remains until `due` (to the second)."""
+    """The last moment from which `left` of working time remains until `due` (to the second)."""
     if left <= timedelta(0):
         return due
     early = due - left
@@ -95,13 +95,14 @@ def _working_before(calendar: Calendar, due: datetime, left: timedelta) -> datet
             break
         early -= max(due - early, timedelta(days=1))
     late = due
-    while late - early > timedelta(seconds=1):
+    while late - early > timedelta(milliseconds=1):
         middle = early + (late - early) / 2
         if working_between(calendar, middle, due) >= left:
             early = middle
         else:
             late = middle
-    return early
+    # The last moment with `left` still ahead (a window's start, often), to the second.
+    return (early + timedelta(milliseconds=500)).replace(microsecond=0)
 
 
 def deadlines_of(
