@@ -1,4 +1,4 @@
-"""Clock alerts, the tracker alone over a frozen clock: each threshold and the breach once.
+"""Clock alerts over a frozen clock: each threshold and the breach once, and what is said.
 
 `AlertTracker` is pure: fed deadlines and asked with a time, it says what came
 due. These tests feed it as the dashboard does (on every poll, re-fetch and
@@ -16,6 +16,7 @@ from rr_tui.deadlines import catalogue as rules_catalogue
 from rr_tui.deadlines.clocks import Extension
 from rr_tui.deadlines.rules import Calendar
 from rr_tui.models import Incident
+from rr_tui.screens.telling import clock_alert
 from rr_tui.sync.clock_alerts import AlertTracker, ClockAlert, Deadline, deadlines_of
 
 T0 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -175,3 +176,19 @@ def test_deadlines_come_from_the_clocks_when_held_else_from_the_queue_row() -> N
     paused = running.model_copy(update={"state": ClockState.PAUSED})
     (held,) = deadlines_of(incident, [running, paused], {})
     assert (held.due_at, held.total) == (T0 + 2 * HOUR, 2 * HOUR)
+
+
+def test_what_an_alert_says_to_the_minute_in_the_shift_zone() -> None:
+    deadline = one_hour()  # due 07:00 UTC, 15:00 in Singapore
+    half = clock_alert(ClockAlert(deadline, 0.5), T0 + timedelta(seconds=5), "Asia/Singapore")
+    assert half.title == "Legal clock 50%"
+    assert half.message.splitlines() == [
+        "RR-1 · eu-tco-removal: 50% of its time gone, 59m left (due 15:00 SGT)",
+        "EU TCO removal",
+    ]
+    week = Deadline("RR-1", "jp-idpa", "JP", T0 + timedelta(days=7), timedelta(days=7))
+    early = clock_alert(ClockAlert(week, 0.01), T0 + timedelta(minutes=1), "UTC")
+    assert "6d 23h left (due 06:00 UTC)" in early.message
+    missed = clock_alert(ClockAlert(deadline, None), T0 + timedelta(minutes=62), "UTC")
+    assert (missed.title, missed.severity) == ("Legal clock missed", "error")
+    assert missed.message.startswith("RR-1 · eu-tco-removal missed, 2m ago (due 07:00 UTC)")

@@ -167,7 +167,9 @@ async def test_a_clock_alert_toasts_and_rings_once_each(
         assert bells == [True]
         (said,) = [n for n in app.notices if n.title == "Legal clock 50%"]
         assert said.severity == "warning"
-        assert f"{incident.id} · id-permen5-urgent: 50% of its time gone, 2h left" in said.message
+        assert (
+            f"{incident.id} · id-permen5-urgent: 50% of its time gone, 2h 0m left" in said.message
+        )
         for _ in range(3):  # polls, the detail's clocks fetched, ticks: nothing new
             await poll_now(app, pilot)
             assert app.query_one(QueueView).select(incident.id)

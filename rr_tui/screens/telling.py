@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual.notifications import SeverityLevel
 
@@ -94,6 +94,16 @@ def batch_summary(done: BatchDone) -> Toast:
     return Toast(message, severity="warning" if bad else "information")
 
 
+def _left(delta: timedelta) -> str:
+    """`12m`, `1h 59m`, `6d 23h`: to the minute, since `1h` for 1 h 59 m reads as half of it."""
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return span(delta)
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h {minutes % 60}m"
+    return f"{minutes // 1440}d {minutes % 1440 // 60}h"
+
+
 def clock_alert(alert: ClockAlert, now: datetime, zone: str) -> Toast:
     """`RR-2041 · eu-tco-removal: 80% of its time gone, 12m left (due 15:32 SGT)`, or missed."""
     deadline = alert.deadline
@@ -101,7 +111,7 @@ def clock_alert(alert: ClockAlert, now: datetime, zone: str) -> Toast:
     head = f"{clean(deadline.incident_id, 20)} · {clean(deadline.rule_id, 64)}"
     label = clean(deadline.label, 120)
     if alert.fraction is None:
-        late = span(now - deadline.due_at) if now > deadline.due_at else "0m"
+        late = _left(now - deadline.due_at) if now > deadline.due_at else "0m"
         return Toast(
             f"{head} missed, {late} ago ({when})\n{label}",
             title="Legal clock missed",
@@ -110,7 +120,7 @@ def clock_alert(alert: ClockAlert, now: datetime, zone: str) -> Toast:
         )
     gone = f"{round(alert.fraction * 100)}%"
     return Toast(
-        f"{head}: {gone} of its time gone, {span(deadline.due_at - now)} left ({when})\n{label}",
+        f"{head}: {gone} of its time gone, {_left(deadline.due_at - now)} left ({when})\n{label}",
         title=f"Legal clock {gone}",
         severity="warning",
         timeout=20,

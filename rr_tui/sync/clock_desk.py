@@ -128,8 +128,8 @@ class ClockDesk:
 
     def deadlines(self, incident: Incident) -> list[Deadline]:
         """The incident's running deadlines as alerts see them (see `sync/clock_alerts.py`)."""
-        if self.backend is None:
-            return []
+        if self.backend is None or (incident.deadline_at is None and incident.id not in self._held):
+            return []  # most incidents: no clock running, none ever fetched
         rules = {rule.id: rule for rule in self.rules or ()}
         return deadlines_of(incident, self.held(incident), rules)
 
