@@ -158,6 +158,8 @@ class AlertTracker:
         of an incident are skipped when they come up."""
         self._fed: dict[str, int] = {}
         self._feeds = 0
+        self._live = 0
+        """How many deadlines `_watched` holds (kept, not counted, on every feed)."""
 
     def _levels(self) -> Iterable[int]:
         return (*range(len(self.fractions)), _BREACH)
@@ -167,17 +169,17 @@ class AlertTracker:
             return deadline.due_at
         return deadline.crossing(self.fractions[level])
 
-    def feed(self, incident_id: str, deadlines: Iterable[Deadline], now: datetime) -> None:
+    def feed(self, incident_id: str, deadlines: Sequence[Deadline], now: datetime) -> None:
         """What is known now of an incident's running deadlines (all of them; none: forget)."""
-        current = {deadline.rule_id: deadline for deadline in deadlines}
-        if not current and incident_id not in self._watched:
+        if not deadlines and incident_id not in self._watched:
             return  # most incidents run no clock: nothing to do for them
+        current = {deadline.rule_id: deadline for deadline in deadlines}
         self._feeds += 1
         self._fed[incident_id] = self._feeds
+        self._live -= len(self._watched.pop(incident_id, {}))
         if current:
             self._watched[incident_id] = current
-        else:
-            self._watched.pop(incident_id, None)
+            self._live += len(current)
         for rule_id, deadline in current.items():
             for level in self._levels():
                 key = (incident_id, rule_id, level)
@@ -194,13 +196,12 @@ class AlertTracker:
                     continue
                 entry = (moment, self._feeds, incident_id, rule_id, level)
                 heapq.heappush(self._queue, entry)
-        live = sum(map(len, self._watched.values())) * (len(self.fractions) + 1)
-        if len(self._queue) > 64 + 4 * live:
+        if len(self._queue) > 64 + 4 * self._live * (len(self.fractions) + 1):
             self._compact()  # an incident fed on every poll leaves its older entries behind
 
     def forget(self, incident_id: str) -> None:
         """The incident is no longer held: stop watching it (what was said stays said)."""
-        self._watched.pop(incident_id, None)
+        self._live -= len(self._watched.pop(incident_id, {}))
         self._fed[incident_id] = -1
 
     def due(self, now: datetime) -> list[ClockAlert]:
