@@ -171,16 +171,20 @@ class ClockKeys:
             return
         for incident_id in change.removed:
             self.alerts.forget(incident_id)
+        clocked = False
         for incident_id in change.changed:
-            self._feed(incident_id)
-        if self.desk.rules is None and change.changed:
-            self._fetch_rules()
+            clocked |= self._feed(incident_id)
+        if self.desk.rules is None and clocked:
+            self._fetch_rules()  # only once some clock runs: a team without any asks nothing
 
-    def _feed(self, incident_id: str) -> None:
+    def _feed(self, incident_id: str) -> bool:
+        """Feed one incident's deadlines to the tracker; whether it runs any."""
         incident = self.desk.triage.store.get(incident_id) if self.desk else None
         if self.alerts is None or self.desk is None or incident is None:
-            return
-        self.alerts.feed(incident_id, self.desk.deadlines(incident), self.host.clock())
+            return False
+        deadlines = self.desk.deadlines(incident)
+        self.alerts.feed(incident_id, deadlines, self.host.clock())
+        return bool(deadlines)
 
     def _fetch_rules(self) -> None:
         """The rules give the queue's clocks their durations (without: breach alerts only)."""
