@@ -33,13 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rr_tui.models import Incident, IncidentPatch, Me
-from rr_tui.sync.action_record import (
-    KEY_RETENTION,
-    VERSIONED_KINDS,
-    Undoable,
-    origin_of,
-    patch_action,
-)
+from rr_tui.sync.action_record import KEY_RETENTION, Undoable, origin_of, patch_action
 from rr_tui.sync.outbox import Action, ActionKind, ActionState, Outbox
 from rr_tui.sync.outcomes import (
     ActionConflict,
@@ -274,7 +268,8 @@ class TriageService:
             action.kind,
             action.incident_id,
             action.payload,
-            base_version=held.version if action.kind in VERSIONED_KINDS else None,
+            # Versioned writes (patches, clock steps) go again against what is there now.
+            base_version=held.version if action.base_version is not None else None,
             label=action.label,
         )
         result = self.submit([again])
