@@ -6,6 +6,7 @@ import sys
 
 from bench import (
     abuse,
+    clock_alerts,
     figures,
     full_sync,
     idle,
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "pg_polls": pg_polls.run,
     "idle": idle.run,
     "push": push.run,
+    "clock_alerts": clock_alerts.run,
 }
 
 

@@ -133,7 +133,7 @@ class RrApp(NoticedApp):
             self.clock,
             self.triage,
             backend_name=backend.name,
-            clock_desk=ClockDesk(backend, self.store, failures=(BackendError,)),
+            clock_desk=ClockDesk(backend, self.triage, failures=(BackendError,)),
         )
         """The base screen; dialogs go on top of it."""
         self.handover_desk = self.dashboard.handovers = HandoverDesk(backend, self.clock)

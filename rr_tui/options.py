@@ -48,6 +48,12 @@ class DashboardOptions:
     """New incidents at this severity rank or more urgent alert (1: SEV0 and SEV1; -1: none)."""
     bell: bool = True
     """Ring the terminal bell for urgent arrivals (a toast is always shown)."""
+    clock_alerting: bool = True
+    """Alert (toast) when a running legal clock reaches `clock_alerts` and when it is missed."""
+    clock_alerts: tuple[float, ...] = (0.5, 0.8)
+    """Fractions of a legal clock's time at which it alerts (besides the breach)."""
+    clock_bell: bool = True
+    """Ring the terminal bell with a clock alert."""
     flash_seconds: float = 4.0
     """How long new and changed rows stay marked."""
     require_reason: bool = True

@@ -17,12 +17,21 @@ from textual.pilot import Pilot
 
 from rr_tui.deadlines import ClockState
 from rr_tui.models import Incident
+from rr_tui.options import DashboardOptions
 from rr_tui.screens.clock_dialog import ClockDialog
 from rr_tui.screens.dialogs import TextPrompt
 from rr_tui.server import clock_steps
 from rr_tui.widgets.clocks import ClocksPane
 from rr_tui.widgets.queue import QueueView
-from tests.conftest import SHIFT_START, FakeClock, RunningServer, make_app
+from tests.conftest import (
+    SHIFT_START,
+    FakeClock,
+    RunningServer,
+    make_app,
+    poll_now,
+    settle,
+    until,
+)
 from tests.test_api import create
 from tests.test_snapshots import SIZES, SnapCompare, settled
 
@@ -133,3 +142,59 @@ def test_snapshot_three_clocks_on_one_incident(
     app = make_app(demo_server.url, clock)
     keys = ("enter",) if size == (80, 24) else ()  # 80x24: the side column replaces the queue
     assert snap_compare(app, terminal_size=size, run_before=showing(incident.id, *keys))
+
+
+async def test_a_clock_alert_toasts_and_rings_once_each(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """The 4 h urgent clock an intake started: a toast and the bell at half its time, at
+    four fifths, and when missed; polls, re-fetches and ticks in between say nothing more."""
+    incident = regulator_intake(demo_server)
+    app = make_app(demo_server.url, clock)
+    bells: list[bool] = []
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+
+    def alerts() -> list[str]:
+        return [n.title for n in app.notices if n.title.startswith("Legal clock")]
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await until(lambda: app.dashboard.clocks.desk.rules is not None, pilot)  # type: ignore[union-attr]
+        assert alerts() == []
+        assert bells == []
+        clock.advance(2 * 3600)  # half of 4 h
+        await until(lambda: alerts() == ["Legal clock 50%"], pilot, what="the 50% alert")
+        assert bells == [True]
+        (said,) = [n for n in app.notices if n.title == "Legal clock 50%"]
+        assert said.severity == "warning"
+        assert (
+            f"{incident.id} · id-permen5-urgent: 50% of its time gone, 2h 0m left" in said.message
+        )
+        for _ in range(3):  # polls, the detail's clocks fetched, ticks: nothing new
+            await poll_now(app, pilot)
+            assert app.query_one(QueueView).select(incident.id)
+            await settle(app, pilot)
+            app.dashboard.tick()
+        assert alerts() == ["Legal clock 50%"]
+        assert bells == [True]
+        clock.advance(2 * 3600)  # due now: missed (4/5 passed on the way: only the last is said)
+        await until(lambda: len(alerts()) == 2, pilot, what="the breach alert")
+        assert alerts() == ["Legal clock 50%", "Legal clock missed"]
+        assert bells == [True, True]
+        app.dashboard.tick()
+        assert len(alerts()) == 2
+
+
+async def test_clock_alerts_can_be_turned_off_and_the_bell_alone(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    regulator_intake(demo_server)
+    quiet = DashboardOptions(clock_bell=False)
+    app = make_app(demo_server.url, clock, options=quiet)
+    bells: list[bool] = []
+    app.bell = lambda: bells.append(True)  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        clock.advance(4 * 3600)
+        await until(lambda: any(n.title == "Legal clock missed" for n in app.notices), pilot)
+        assert bells == []

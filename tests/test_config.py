@@ -249,6 +249,20 @@ def test_quiet_mode_silences_every_alert(tmp_path: Path) -> None:
     options = load(write(tmp_path, "[notify]\nquiet = true\n")).settings.dashboard_options()
     assert options.alert_rank == -1
     assert options.bell is False
+    assert options.clock_alerting is False
+    assert options.clock_bell is False
+
+
+def test_clock_alerts_are_configured_in_notify(tmp_path: Path) -> None:
+    default = load(None).settings.dashboard_options()
+    assert default.clock_alerts == (0.5, 0.8)
+    assert default.clock_alerting is True
+    assert default.clock_bell is True
+    text = "[notify]\nclock_alerts = [0.9, 0.25]\nclock_bell = false\n"
+    options = load(write(tmp_path, text)).settings.dashboard_options()
+    assert options.clock_alerts == (0.25, 0.9)
+    assert options.clock_bell is False
+    assert options.bell is True  # the arrivals' bell is its own setting
 
 
 # --- every error message ------------------------------------------------------------------
@@ -414,6 +428,16 @@ def test_quiet_mode_silences_every_alert(tmp_path: Path) -> None:
             'columns = ["sev", "id", "sev"]\n',
             "config.toml:1: columns[2]: 'sev' is listed twice",
             id="column-twice",
+        ),
+        pytest.param(
+            "[notify]\nclock_alerts = [0.5, 1.5]\n",
+            "config.toml:2: notify.clock_alerts[1]: 1.5 is not below 1",
+            id="clock-alert-fraction",
+        ),
+        pytest.param(
+            "\n[notify]\nclock_alerts = [0.8, 0.8]\n",
+            "config.toml:3: notify.clock_alerts: a fraction is listed twice",
+            id="clock-alert-twice",
         ),
     ],
 )

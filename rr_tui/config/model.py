@@ -49,6 +49,16 @@ def _theme(value: str) -> str:
     return value
 
 
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+"""A share of a legal clock's time, above 0 and below 1."""
+
+
+def _fractions(values: list[float]) -> list[float]:
+    if len(set(values)) != len(values):
+        raise ValueError("a fraction is listed twice")
+    return sorted(values)
+
+
 class Notify(Section):
     """Alerts for urgent incidents: new ones, or ones raised to an alerting severity."""
 
@@ -61,6 +71,13 @@ class Notify(Section):
     """Quiet mode: no toasts and no bell (new and changed rows are still marked)."""
     flash_seconds: Annotated[float, Field(ge=0, le=60)] = 4.0
     """How long new and changed rows stay marked, in seconds."""
+    clock_alerts: Annotated[list[Fraction], AfterValidator(_fractions)] = Field(
+        default_factory=lambda: [0.5, 0.8]
+    )
+    """Fractions of a running legal clock's time at which it alerts with a toast, e.g.
+    [0.5, 0.8]: half and four fifths gone. A missed clock always alerts; [] alerts only then."""
+    clock_bell: bool = True
+    """Ring the terminal bell with a legal clock alert."""
 
 
 class Triage(Section):
@@ -202,6 +219,9 @@ class Settings(BaseSettings):
             alert_rank=-1 if notify.quiet else notify.alert_at.rank,
             bell=notify.bell and not notify.quiet,
             flash_seconds=notify.flash_seconds,
+            clock_alerting=not notify.quiet,
+            clock_alerts=tuple(notify.clock_alerts),
+            clock_bell=notify.clock_bell and not notify.quiet,
             require_reason=self.triage.require_reason,
             undo_seconds=self.triage.undo_seconds,
             views=self.saved_views(),

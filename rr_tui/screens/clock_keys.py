@@ -1,11 +1,17 @@
-"""What the clocks key (`L`) does, and how the clocks pane follows the selected incident.
+"""What the clocks key (`L`) does, how the clocks pane follows the selected incident, and
+the clock alerts.
 
 The key opens `ClockDialog` on the selected incident with the steps its rules
 and clocks allow, asks for the text the step needs, and hands the step to the
-`ClockDesk` in a worker of the screen; the answer comes back as a store change
-(through the screen's one update path), the clocks now, and a toast. The pane
-shows what the desk holds for the incident's version, fetching when it holds
-nothing for it; a backend without clocks says so once, in words.
+`ClockDesk`, which stores it in the outbox like any action (sent once, kept
+offline and across a restart); the backend's answer comes back through the
+triage reports (the screen's one update path) and a toast. The pane shows what
+the desk holds for the incident's version, fetching when it holds nothing for
+it; a backend without clocks says so once, in words.
+
+Alerts: every store change feeds the changed incidents' running deadlines to the
+`AlertTracker` (`sync/clock_alerts.py`), and every second the screen asks it
+what came due, shown as a toast (and the bell, unless turned off).
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ from rr_tui.models import EventKind, Incident, TimelineEvent, parse_duration
 from rr_tui.sanitize import clean
 from rr_tui.screens.clock_dialog import Choice, ClockDialog, choices
 from rr_tui.screens.dialogs import TextPrompt
-from rr_tui.screens.telling import Toast
-from rr_tui.sync.clock_desk import ClockDesk, Done
+from rr_tui.screens.telling import Toast, clock_alert
+from rr_tui.sync.clock_alerts import AlertTracker
+from rr_tui.sync.clock_desk import ClockDesk
+from rr_tui.sync.outcomes import Submitted
 from rr_tui.sync.store import StoreChange
 from rr_tui.widgets.clocks import ClocksPane
 
@@ -47,9 +55,12 @@ class ClockHost(Protocol):
     def ask(self, dialog: Screen[Any], answered: Callable[[Any], None]) -> None:
         """Open a dialog; `answered` gets its result."""
 
-    def show_change(self, change: StoreChange) -> None:
-        """Show a change of the store (the one update path)."""
+    def submitted(self, result: Submitted) -> None:
+        """Show what a submission to the outbox did."""
 
+
+RULES_RETRY = timedelta(minutes=1)
+"""How long after a failed fetch of the rules (for alert fractions) to ask again."""
 
 _TRIGGER = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -96,9 +107,17 @@ class ClockKeys:
         desk: ClockDesk | None,
         zones: Sequence[str],
         run: Callable[[Coroutine[Any, Any, None]], object],
+        *,
+        alerts: AlertTracker | None = None,
+        ring: Callable[[], None] | None = None,
     ) -> None:
         self.host = host
         self.desk = desk
+        self.alerts = alerts
+        """Which clock alerts were said (None: clock alerts off)."""
+        self.ring = ring
+        """Rings the terminal bell with an alert (None: the bell is off)."""
+        self._rules_asked: datetime | None = None
         self.zone = zones[0] if zones else "UTC"
         """The shift zone: trigger times are typed in it, due times shown in it."""
         self.run = run
@@ -140,8 +159,60 @@ class ClockKeys:
             loaded = await self.desk.load(incident)
             if not isinstance(loaded, str):
                 self._show(incident.id, loaded)
+                self._feed(incident.id)
 
         self.run(load())
+
+    # --- alerts ------------------------------------------------------------------------
+
+    def watch(self, change: StoreChange) -> None:
+        """The store changed: what the changed incidents' clocks are now goes to the tracker."""
+        if self.alerts is None or self.desk is None or not self.desk.supported:
+            return
+        for incident_id in change.removed:
+            self.alerts.forget(incident_id)
+        clocked = False
+        for incident_id in change.changed:
+            clocked |= self._feed(incident_id)
+        if self.desk.rules is None and clocked:
+            self._fetch_rules()  # only once some clock runs: a team without any asks nothing
+
+    def _feed(self, incident_id: str) -> bool:
+        """Feed one incident's deadlines to the tracker; whether it runs any."""
+        incident = self.desk.triage.store.get(incident_id) if self.desk else None
+        if self.alerts is None or self.desk is None or incident is None:
+            return False
+        deadlines = self.desk.deadlines(incident)
+        self.alerts.feed(incident_id, deadlines, self.host.clock())
+        return bool(deadlines)
+
+    def _fetch_rules(self) -> None:
+        """The rules give the queue's clocks their durations (without: breach alerts only)."""
+        now = self.host.clock()
+        if self._rules_asked is not None and now - self._rules_asked < RULES_RETRY:
+            return
+        self._rules_asked = now
+        desk = self.desk
+
+        async def fetch() -> None:
+            assert desk is not None
+            if await desk.load_rules():
+                for incident in list(desk.triage.store.all()):
+                    if incident.deadline_at is not None:
+                        self._feed(incident.id)
+
+        self.run(fetch())
+
+    def alert(self) -> None:
+        """Every second: say the clock alerts that came due, once each."""
+        if self.alerts is None:
+            return
+        now = self.host.clock()
+        due = self.alerts.due(now)
+        for found in due:
+            self.host.tell(clock_alert(found, now, self.zone))
+        if due and self.ring is not None:
+            self.ring()
 
     def _show(self, incident_id: str, clocks: Sequence[Clock]) -> None:
         shown = self.pane.incident if self.pane is not None else None
@@ -195,29 +266,11 @@ class ClockKeys:
             body = ClockStart(
                 rule=choice.rule.id, trigger_at=when, note="started from the dashboard"
             )
-            work = desk.start(incident, body)
-        else:
-            assert choice.clock is not None
-            step = step_body(choice, text)
-            if isinstance(step, str):
-                self.host.refuse(step)
-                return
-            work = desk.step(incident, choice.clock.id, step)
-
-        async def send() -> None:
-            self._answered(incident, choice, await work)
-
-        self.run(send())
-
-    def _answered(self, incident: Incident, choice: Choice, done: Done) -> None:
-        if done.error is not None:
-            self.host.tell(
-                Toast(clean(done.error, 300), title="Clock not changed", severity="error")
-            )
+            self.host.submitted(desk.start(incident, body))
             return
-        self.host.show_change(done.change)
-        self._show(incident.id, done.clocks)
-        rule = choice.rule or (choice.clock.rule if choice.clock else None)
-        what = "started" if choice.rule is not None else f"{choice.step}"
-        name = clean(rule.id, 64) if rule else "clock"
-        self.host.tell(Toast(f"{clean(incident.id, 20)}: {name} {what}", title="Clock"))
+        assert choice.clock is not None
+        step = step_body(choice, text)
+        if isinstance(step, str):
+            self.host.refuse(step)
+            return
+        self.host.submitted(desk.step(incident, choice.clock, step))

@@ -55,6 +55,7 @@ from rr_tui.screens.navigation import NavigatingScreen
 from rr_tui.screens.telling import Toast, answer, arrival
 from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
+from rr_tui.sync.clock_alerts import AlertTracker
 from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
@@ -118,7 +119,14 @@ class DashboardScreen(NavigatingScreen):
         self.backend_name = backend_name
         self.keys = TriageKeys(self)
         run = partial(self.run_worker, group="clocks", exit_on_error=False)
-        self.clocks = ClockKeys(self, clock_desk, options.zones, run)
+        self.clocks = ClockKeys(
+            self,
+            clock_desk,
+            options.zones,
+            run,
+            alerts=AlertTracker(options.clock_alerts) if options.clock_alerting else None,
+            ring=(lambda: self.app.bell()) if options.clock_bell else None,
+        )
         self.marked: frozenset[str] = frozenset()
         """Incidents marked for a bulk action (the screen owns them; widgets get copies)."""
         self.revealed: frozenset[str] = frozenset()
@@ -168,6 +176,7 @@ class DashboardScreen(NavigatingScreen):
         queue.marked = self.marked
         queue.pending = frozenset(self.triage.pending)
         queue.store_changed(change)
+        self.clocks.watch(change)
         self._alert(change)
         self.tick()
 
@@ -182,6 +191,7 @@ class DashboardScreen(NavigatingScreen):
                 self.clocks.tick()
             self._minute = minute
         self.query_one(QueueView).tick()
+        self.clocks.alert()
         self.query_one(StatusBar).status = StatusInfo(
             title=self.options.title,
             now=now,

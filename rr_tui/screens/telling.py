@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from textual.notifications import SeverityLevel
 
 from rr_tui.models import Incident, Severity
-from rr_tui.present.format import severity_label
+from rr_tui.present.format import clock as clock_time
+from rr_tui.present.format import severity_label, span
 from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
+from rr_tui.sync.action_record import CLOCK_KINDS
+from rr_tui.sync.clock_alerts import ClockAlert
 from rr_tui.sync.outcomes import BatchDone, Confirmed, ConflictFound, RolledBack, TriageEvent
 
 
@@ -61,6 +65,10 @@ def answer(event: TriageEvent) -> Toast | None:
         )
     if isinstance(event, BatchDone):
         return batch_summary(event)
+    if isinstance(event, Confirmed) and event.action.kind in CLOCK_KINDS and not event.partly:
+        # A legal deadline's step is said when recorded, not when typed (it may wait offline).
+        action = event.action
+        return Toast(f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}", title="Clock")
     if isinstance(event, Confirmed) and event.partly:
         action = event.action
         return Toast(
@@ -84,3 +92,36 @@ def batch_summary(done: BatchDone) -> Toast:
         message += f"\n{clean(line, 100)}"
     bad = done.refused or done.conflicts
     return Toast(message, severity="warning" if bad else "information")
+
+
+def _left(delta: timedelta) -> str:
+    """`12m`, `1h 59m`, `6d 23h`: to the minute, since `1h` for 1 h 59 m reads as half of it."""
+    minutes = max(0, int(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return span(delta)
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h {minutes % 60}m"
+    return f"{minutes // 1440}d {minutes % 1440 // 60}h"
+
+
+def clock_alert(alert: ClockAlert, now: datetime, zone: str) -> Toast:
+    """`RR-2041 · eu-tco-removal: 80% of its time gone, 12m left (due 15:32 SGT)`, or missed."""
+    deadline = alert.deadline
+    when = f"due {clock_time(deadline.due_at, zone)}"
+    head = f"{clean(deadline.incident_id, 20)} · {clean(deadline.rule_id, 64)}"
+    label = clean(deadline.label, 120)
+    if alert.fraction is None:
+        late = _left(now - deadline.due_at) if now > deadline.due_at else "0m"
+        return Toast(
+            f"{head} missed, {late} ago ({when})\n{label}",
+            title="Legal clock missed",
+            severity="error",
+            timeout=30,
+        )
+    gone = f"{round(alert.fraction * 100)}%"
+    return Toast(
+        f"{head}: {gone} of its time gone, {_left(deadline.due_at - now)} left ({when})\n{label}",
+        title=f"Legal clock {gone}",
+        severity="warning",
+        timeout=20,
+    )

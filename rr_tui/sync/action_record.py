@@ -21,6 +21,17 @@ class ActionKind(StrEnum):
     PATCH = "patch"
     NOTE = "note"
     ESCALATE = "escalate"
+    CLOCK_START = "clock_start"
+    """Start a legal clock (`{"body": ClockStart}`; rr API only)."""
+    CLOCK_STEP = "clock_step"
+    """Pause, resume, extend, meet or cancel a clock (`{"clock_id", "body": ClockStep}`)."""
+
+
+CLOCK_KINDS = frozenset({ActionKind.CLOCK_START, ActionKind.CLOCK_STEP})
+"""Clock writes: versioned like a patch (If-Match), never re-applied without the user."""
+
+VERSIONED_KINDS = frozenset({ActionKind.PATCH, *CLOCK_KINDS})
+"""Actions sent against the version the user saw (`base_version`)."""
 
 
 class ActionState(StrEnum):
@@ -42,9 +53,9 @@ class Action:
     kind: ActionKind
     incident_id: str
     payload: dict[str, Any]
-    """The body: an IncidentPatch, `{"text"}` or an EscalationCreate, as JSON."""
+    """The body: an IncidentPatch, `{"text"}`, an EscalationCreate or a clock write, as JSON."""
     base_version: int | None = None
-    """For a patch: the version the user saw (sent as If-Match)."""
+    """For a patch or a clock write: the version the user saw (sent as If-Match)."""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     batch: str | None = None
     """Actions made together (bulk) share a batch, to report them together."""

@@ -26,6 +26,8 @@ from rr_tui.backends.base import (
     Unauthorized,
     Unavailable,
 )
+from rr_tui.sync.action_record import CLOCK_KINDS
+from rr_tui.sync.clock_desk import send_clock
 from rr_tui.sync.outbox import Action, ActionKind
 from rr_tui.sync.outcomes import Applied, Outcome, Refused, Retry, Stale, Submitted, TriageEvent
 from rr_tui.sync.poller import Backoff
@@ -45,6 +47,9 @@ async def send(backend: Backend, action: Action) -> Outcome:
             text = str(action.payload["text"])
             note = await backend.add_note(action.incident_id, text, action.id)
             return Applied(note.incident)
+        if action.kind in CLOCK_KINDS:
+            clocked = await send_clock(backend, action)
+            return Refused(clocked) if isinstance(clocked, str) else Applied(clocked.incident)
         result = await backend.escalate(action.incident_id, action.escalation, action.id)
         return Applied(result.incident)
     except PartlyApplied as error:

@@ -2,11 +2,19 @@
 
 A `ClockDesk` holds the backend's rules (fetched once) and the clocks of the
 incidents shown, by incident version, so showing an incident again asks for
-nothing. A step goes to the backend at once with the incident's version and a
-fresh idempotency key, and its answer (the incident at its new version) goes
-into the store, so the queue and the detail show it through the one update
-path. Steps are not queued offline like triage actions: a legal deadline is
-never shown as met until the backend has recorded it.
+nothing. A start or a step is an outbox action (`ActionKind.CLOCK_START`,
+`CLOCK_STEP`) made against the incident's version: on disk before it is sent,
+sent once with its id as the idempotency key, kept across an outage and a
+restart, and never sent to another backend or user (the triage service's
+guarantees, `sync/triage.py`). A stale version is a conflict the user decides
+(`C`), never re-applied silently: a second extension is not harmless. Nothing
+is shown as done before the backend answers: the row carries its pending mark
+and the clocks pane keeps the backend's copy, so a legal deadline is never
+shown as met until the backend has recorded it.
+
+It also says which deadlines each incident runs (`deadlines`), for the clock
+alerts (`sync/clock_alerts.py`): its clocks when held for the incident's
+version, else the queue's soonest deadline with the rule's duration.
 
 Backends without clocks (PagerDuty today) get `supported` False, and the keys
 say so instead of sending.
@@ -14,14 +22,15 @@ say so instead of sending.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from rr_tui.deadlines import Clock, ClockRule
 from rr_tui.deadlines.wire import ClockResult, ClockStart, ClockStep
 from rr_tui.models import Incident
-from rr_tui.sync.store import IncidentStore, StoreChange
+from rr_tui.sync.action_record import Action, ActionKind
+from rr_tui.sync.clock_alerts import Deadline, deadlines_of
+from rr_tui.sync.outcomes import Submitted
+from rr_tui.sync.triage import TriageService
 
 
 @runtime_checkable
@@ -49,27 +58,19 @@ class ClockBackend(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Done:
-    """What a step did: the store's change, the incident's clocks now, or what went wrong."""
-
-    change: StoreChange
-    clocks: tuple[Clock, ...]
-    error: str | None = None
-
-
 class ClockDesk:
     """Rules and clocks for one dashboard."""
 
     def __init__(
         self,
         backend: object,
-        store: IncidentStore,
+        triage: TriageService,
         *,
         failures: tuple[type[Exception], ...] = (),
     ) -> None:
         self.backend = backend if isinstance(backend, ClockBackend) else None
-        self.store = store
+        self.triage = triage
+        """The outbox's front door: starts and steps go through it like every action."""
         self.failures = failures
         """What the backend raises when it says no or cannot be reached (the app's to know:
         the screens that use the desk never import a backend)."""
@@ -114,34 +115,69 @@ class ClockDesk:
         found = [rule for rule in self.rules if rule.applies_to(incident.region, incident.category)]
         return sorted(found, key=lambda rule: (rule.duration, rule.id))
 
-    async def start(self, incident: Incident, body: ClockStart) -> Done:
-        """Start a rule's clock on the incident."""
+    async def load_rules(self) -> bool:
+        """Fetch the rules if not yet held (for alerts on clocks never opened): whether held."""
         if self.backend is None:
-            return Done(StoreChange(), (), "this backend keeps no legal clocks")
-        try:
-            result = await self.backend.start_clock(
-                incident.id, body, incident.version, uuid.uuid4().hex
-            )
-        except self.failures as error:
-            return Done(StoreChange(), self.last_known(incident.id), str(error))
-        return await self._answered(result)
+            return False
+        if self.rules is None:
+            try:
+                self.rules = await self.backend.clock_rules()
+            except self.failures:
+                return False
+        return True
 
-    async def step(self, incident: Incident, clock_id: int, body: ClockStep) -> Done:
-        """Pause, resume, extend, meet or cancel one of the incident's clocks."""
+    def deadlines(self, incident: Incident) -> list[Deadline]:
+        """The incident's running deadlines as alerts see them (see `sync/clock_alerts.py`)."""
+        if self.backend is None or (incident.deadline_at is None and incident.id not in self._held):
+            return []  # most incidents: no clock running, none ever fetched
+        rules = {rule.id: rule for rule in self.rules or ()}
+        return deadlines_of(incident, self.held(incident), rules)
+
+    def start(self, incident: Incident, body: ClockStart) -> Submitted:
+        """Start a rule's clock on the incident: stored in the outbox, then sent."""
         if self.backend is None:
-            return Done(StoreChange(), (), "this backend keeps no legal clocks")
-        try:
-            result = await self.backend.step_clock(
-                incident.id, clock_id, body, incident.version, uuid.uuid4().hex
-            )
-        except self.failures as error:
-            return Done(StoreChange(), self.last_known(incident.id), str(error))
-        return await self._answered(result)
+            return Submitted(refused=((incident.id, "this backend keeps no legal clocks"),))
+        action = Action(
+            ActionKind.CLOCK_START,
+            incident.id,
+            {"body": body.model_dump(mode="json", exclude_none=True)},
+            base_version=incident.version,
+            label=f"{body.rule} started",
+        )
+        return self.triage.submit([action])
 
-    async def _answered(self, result: ClockResult) -> Done:
-        change = self.store.apply([result.incident])
-        loaded = await self.load(result.incident)
-        if isinstance(loaded, str):
-            others = [c for c in self.last_known(result.incident.id) if c.id != result.clock.id]
-            loaded = (*others, result.clock)
-        return Done(change, loaded)
+    def step(self, incident: Incident, clock: Clock, body: ClockStep) -> Submitted:
+        """Pause, resume, extend, meet or cancel one of the incident's clocks, via the outbox."""
+        if self.backend is None:
+            return Submitted(refused=((incident.id, "this backend keeps no legal clocks"),))
+        action = Action(
+            ActionKind.CLOCK_STEP,
+            incident.id,
+            {"clock_id": clock.id, "body": body.model_dump(mode="json", exclude_none=True)},
+            base_version=incident.version,
+            label=f"{clock.rule.id} {body.step}",
+        )
+        return self.triage.submit([action])
+
+
+async def send_clock(backend: object, action: Action) -> ClockResult | str:
+    """Send a clock action with its id as the idempotency key; a str says why it cannot be.
+
+    The backend's errors are the caller's to turn into an outcome (`sync/actions.py`).
+    """
+    if not isinstance(backend, ClockBackend):
+        return "this backend keeps no legal clocks"
+    try:
+        version = int(action.base_version or 0)
+        if action.kind is ActionKind.CLOCK_START:
+            start = ClockStart.model_validate(action.payload["body"])
+        else:
+            step = ClockStep.model_validate(action.payload["body"])
+            clock_id = int(action.payload["clock_id"])
+    except (KeyError, TypeError, ValueError) as error:
+        # Kept damaged by the outbox file (pydantic's errors are ValueErrors): it cannot
+        # mean what the user meant, so it is refused in words, never retried.
+        return f"the stored clock action is damaged: {error!s:.200}"
+    if action.kind is ActionKind.CLOCK_START:
+        return await backend.start_clock(action.incident_id, start, version, action.id)
+    return await backend.step_clock(action.incident_id, clock_id, step, version, action.id)

@@ -33,7 +33,13 @@ from typing import Any
 
 from rr_tui.locations import private_dir, private_file
 from rr_tui.sqlite_files import BUSY_SECONDS, use_wal
-from rr_tui.sync.action_record import Action, ActionKind, ActionState, action_from_row
+from rr_tui.sync.action_record import (
+    VERSIONED_KINDS,
+    Action,
+    ActionKind,
+    ActionState,
+    action_from_row,
+)
 from rr_tui.sync.outbox_file import (
     OutboxUnusable,
     SenderLock,
@@ -316,15 +322,16 @@ class Outbox:
         )
 
     def rebase(self, incident_id: str, old_version: int, new_version: int) -> None:
-        """Waiting patches made on top of `old_version` now apply on top of `new_version`.
+        """Waiting versioned writes (patches, clock steps) made on top of `old_version` now
+        apply on top of `new_version`.
 
         Used when one of our own actions moved the incident: the user's next
         change was made seeing the first one, so it is not a conflict with it.
         """
         self._update(
             "UPDATE actions SET base_version = ? WHERE incident_id = ? AND base_version = ?"
-            " AND state = ? AND kind = ?",
-            (new_version, incident_id, old_version, ActionState.WAITING, ActionKind.PATCH),
+            " AND state = ? AND kind IN (?, ?, ?)",
+            (new_version, incident_id, old_version, ActionState.WAITING, *sorted(VERSIONED_KINDS)),
         )
 
     def _update(self, sql: str, args: tuple[Any, ...], *, durable: bool = False) -> None:

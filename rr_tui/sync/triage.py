@@ -268,7 +268,8 @@ class TriageService:
             action.kind,
             action.incident_id,
             action.payload,
-            base_version=held.version if action.kind is ActionKind.PATCH else None,
+            # Versioned writes (patches, clock steps) go again against what is there now.
+            base_version=held.version if action.base_version is not None else None,
             label=action.label,
         )
         result = self.submit([again])
