@@ -220,4 +220,9 @@ class ClockKeys:
         rule = choice.rule or (choice.clock.rule if choice.clock else None)
         what = "started" if choice.rule is not None else f"{choice.step}"
         name = clean(rule.id, 64) if rule else "clock"
-        self.host.tell(Toast(f"{clean(incident.id, 20)}: {name} {what}", title="Clock"))
+        said = f"{clean(incident.id, 20)}: {name} {what}"
+        if done.warning:
+            warning = f"{said}; {clean(done.warning, 300)}"
+            self.host.tell(Toast(warning, title="Clock kept, partly recorded", severity="warning"))
+            return
+        self.host.tell(Toast(said, title="Clock"))

@@ -8,8 +8,11 @@ into the store, so the queue and the detail show it through the one update
 path. Steps are not queued offline like triage actions: a legal deadline is
 never shown as met until the backend has recorded it.
 
-Backends without clocks (PagerDuty today) get `supported` False, and the keys
-say so instead of sending.
+Both backends keep clocks: the rr API on its server, a PagerDuty profile in a
+local file with each step also noted on the PagerDuty incident. When a step
+holds but its copy elsewhere failed (that note), `Done.warning` says so, and the
+keys show it as a warning rather than as a step not taken. A backend without
+the clock calls gets `supported` False, and the keys say so instead of sending.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from rr_tui.sync.store import IncidentStore, StoreChange
 
 @runtime_checkable
 class ClockBackend(Protocol):
-    """A backend that keeps clocks (the rr API: `RrHttpBackend`)."""
+    """A backend that keeps clocks (`RrHttpBackend`, `PagerDutyBackend`)."""
 
     async def clock_rules(self) -> list[ClockRule]:
         """The backend's clock rules."""
@@ -56,6 +59,8 @@ class Done:
     change: StoreChange
     clocks: tuple[Clock, ...]
     error: str | None = None
+    warning: str = ""
+    """The step holds, but part of it was not recorded (a PagerDuty note), in words."""
 
 
 class ClockDesk:
@@ -144,4 +149,4 @@ class ClockDesk:
         if isinstance(loaded, str):
             others = [c for c in self.last_known(result.incident.id) if c.id != result.clock.id]
             loaded = (*others, result.clock)
-        return Done(change, loaded)
+        return Done(change, loaded, warning=result.not_recorded)
