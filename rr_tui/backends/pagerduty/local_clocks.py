@@ -256,6 +256,14 @@ class LocalClocks:
         if incident_id is not None:
             where += " AND incident_id = ?"
             args.append(incident_id)
+        with self._lock:
+            # A read first: most polls find nothing, and need not take the write lock.
+            waiting = self._db.execute(
+                f"SELECT 1 FROM steps WHERE {where} LIMIT 1",  # noqa: S608
+                args,
+            ).fetchone()
+        if waiting is None:
+            return []
         with self._writing() as db:
             rows = db.execute(
                 f"UPDATE steps SET note_state = 'posting', note_claimed_at = ?,"  # noqa: S608
