@@ -457,3 +457,61 @@ async def test_l_starts_a_clock_on_pagerduty_and_the_legal_column_shows_it(desk:
         assert shown is not None
         assert shown.deadline_rule == "id-permen5-urgent"
     assert clock_notes(desk.fake, order)[0].startswith(f"{NOTE_PREFIX}id-permen5-urgent started")
+
+
+async def test_a_note_that_fails_is_a_warning_toast_and_the_clock_shows(desk: Desk) -> None:
+    order = desk.fake.add_incident("Takedown order: CSAM links", desk.service, priority="P2")
+    app = RrApp(
+        desk.backend(sources={}, transport=RefuseNotes(status=400)),
+        DashboardOptions(title="RR · PagerDuty"),
+        clock=desk.clock,
+        rng=random.Random(7),
+        auto_poll=False,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("L")
+        await until(lambda: isinstance(app.screen, ClockDialog), pilot, what="the clocks dialog")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, TextPrompt), pilot, what="the trigger prompt")
+        await pilot.press("enter")
+        pane = app.query_one(ClocksPane)
+        await until(lambda: len(pane.clocks) == 1, pilot, what="the clock kept and shown")
+        told = [n for n in app.notices if n.title == "Clock kept, partly recorded"]
+        assert len(told) == 1
+        assert "not written to PagerDuty: Incident is locked" in told[0].message
+        assert not [n for n in app.notices if n.title == "Clock not changed"]
+    assert clock_notes(desk.fake, order) == []
+
+
+def test_a_pagerduty_profile_keeps_clocks_in_its_own_file_and_list_shows_them(
+    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from rr_tui.cli import main
+
+    order = desk.fake.add_incident("Takedown order 5/2020", desk.service)
+    config = tmp_path / "rr.toml"
+    profile = (
+        f'profile = "pd"\n[profiles.pd]\nkind = "pagerduty"\nurl = "{desk.url}"\n'
+        f'token_env = "PD_TOKEN"\nfrom_email = "{ME}"\n'
+        f'service_regions = {{ {desk.service} = "ID" }}\n'
+        f'service_categories = {{ {desk.service} = "child_safety" }}\n'
+        f'service_sources = {{ {desk.service} = "regulator" }}\n'
+    )
+    config.write_text(profile, encoding="utf-8")
+    monkeypatch.setenv("PD_TOKEN", TOKEN)
+    assert main(["--config", str(config), "list", "--format", "json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)["items"]
+    assert (item["id"], item["deadline_rule"]) == (order, "id-permen5-urgent")
+    assert locations.pd_clocks_path("pd", desk.url).is_file()
+    assert len(clock_notes(desk.fake, order)) == 1
+    # A team's broken rules file stops the profile with one line per problem.
+    rules = tmp_path / "team_rules.toml"
+    rules.write_text('[rules.id-x]\nlabel = "x"\n', encoding="utf-8")
+    config.write_text(profile + f'clock_rules = "{rules}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "list"]) == 2
+    err = capsys.readouterr().err
+    assert "profiles.pd.clock_rules:" in err
+    assert "rules.id-x.source: missing" in err
