@@ -10,6 +10,7 @@ sees the first's steps); the dashboard from the keyboard on a PagerDuty profile.
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,13 +22,13 @@ import pytest
 
 from rr_tui import deadlines, locations
 from rr_tui.app import RrApp
-from rr_tui.backends.base import Rejected
+from rr_tui.backends.base import Rejected, Unavailable
 from rr_tui.backends.pagerduty import PagerDutyBackend
 from rr_tui.backends.pagerduty.clock_file import ClockFileError
 from rr_tui.backends.pagerduty.local_clocks import INTAKE_GRACE, NOTE_PREFIX, LocalClocks
 from rr_tui.deadlines import ClockError, ClockState
 from rr_tui.deadlines.wire import ClockStart, ClockStep
-from rr_tui.models import Incident, Role
+from rr_tui.models import EventKind, Incident, Role
 from rr_tui.options import DashboardOptions
 from rr_tui.screens.clock_dialog import ClockDialog
 from rr_tui.screens.dialogs import TextPrompt
@@ -322,6 +323,9 @@ async def test_intake_starts_a_clock_noted_in_pagerduty_and_a_step_is_noted_too(
             f"{NOTE_PREFIX}id-permen5-urgent started: due {clock.due_at:%Y-%m-%d %H:%M} UTC "
             f"({clock.rule.instrument}) — at intake from regulator"
         ]
+        # In PagerDuty's timeline the note is a clock event, as on the rr server.
+        events = await backend.timeline(order)
+        assert [e.kind for e in events if e.message.startswith(NOTE_PREFIX)] == [EventKind.CLOCK]
         result = await backend.step_clock(
             order, clock.id, ClockStep(step="met", evidence="removed 14 URLs"), shown.version, "k"
         )
@@ -515,3 +519,38 @@ def test_a_pagerduty_profile_keeps_clocks_in_its_own_file_and_list_shows_them(
     err = capsys.readouterr().err
     assert "profiles.pd.clock_rules:" in err
     assert "rules.id-x.source: missing" in err
+
+
+class FullDisk:
+    """The keeper's connection, except that every write fails as a full disk does."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.real.execute(sql, *args)
+
+
+async def test_a_full_disk_is_told_in_words_and_nothing_is_half_stored(desk: Desk) -> None:
+    order = desk.fake.add_incident("Takedown order", desk.service)
+    backend = desk.backend(sources={})
+    try:
+        full = await backend.changes(None)
+        keeper = backend.legal.keeper
+        real = keeper._db
+        keeper._db = FullDisk(real)  # type: ignore[assignment]
+        with pytest.raises(Unavailable, match=r"clock file .* cannot be written: .*disk is full"):
+            await backend.start_clock(
+                order, ClockStart(rule="id-permen5-urgent"), full.items[0].version, "s"
+            )
+        keeper._db = real
+        assert await backend.clocks(order) == []
+        assert clock_notes(desk.fake, order) == []  # nothing told PagerDuty that did not hold
+        await backend.start_clock(
+            order, ClockStart(rule="id-permen5-urgent"), full.items[0].version, "s"
+        )
+        assert [c.rule.id for c in await backend.clocks(order)] == ["id-permen5-urgent"]
+    finally:
+        await backend.aclose()
