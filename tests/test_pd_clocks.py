@@ -554,3 +554,22 @@ async def test_a_full_disk_is_told_in_words_and_nothing_is_half_stored(desk: Des
         assert [c.rule.id for c in await backend.clocks(order)] == ["id-permen5-urgent"]
     finally:
         await backend.aclose()
+
+
+async def test_now_on_a_dashboard_ahead_of_this_machine_is_still_now(desk: Desk) -> None:
+    """Found under load: the dashboard's "now" follows PagerDuty's clock (its `Date`), the
+    adapter's follows this machine's; a start typed as "now" a few seconds ahead of this
+    machine was refused as "the trigger time is in the future"."""
+    order = desk.fake.add_incident("Takedown order", desk.service)
+    backend = desk.backend(sources={})
+    try:
+        full = await backend.changes(None)
+        ahead = desk.clock() + timedelta(seconds=20)
+        body = ClockStart(rule="id-permen5-urgent", trigger_at=ahead)
+        result = await backend.start_clock(order, body, full.items[0].version, "s")
+        assert result.clock.trigger_at == desk.clock()
+        with pytest.raises(Rejected, match="in the future"):
+            later = ClockStart(rule="id-permen5-takedown", trigger_at=ahead + timedelta(hours=1))
+            await backend.start_clock(order, later, full.items[0].version, "s2")
+    finally:
+        await backend.aclose()

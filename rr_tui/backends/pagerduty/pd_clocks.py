@@ -29,6 +29,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from rr_tui.backends.base import BackendError, ChangeSet, Rejected, Unavailable
 from rr_tui.backends.pagerduty.client import Clock
@@ -43,6 +44,8 @@ from rr_tui.models import Incident, Role
 
 log = logging.getLogger(__name__)
 
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far ahead of this machine's clock a trigger time may be and still mean now."""
 NOTES_PER_POLL = 10
 """Notes left over (intake, earlier failures) posted per poll, so a backlog never eats the
 account's rate limit."""
@@ -103,8 +106,13 @@ class PdClocks:
         """Start a rule's clock by hand; `version` is not checked (see `local_clocks`)."""
         incident = await self._incident(incident_id)
         by = await self.users.my_name()
+        now = self.clock()
+        if body.trigger_at is not None and now < body.trigger_at <= now + CLOCK_SKEW:
+            # The dashboard's clock follows PagerDuty's, this one the machine's: its "now"
+            # may be a little ahead of ours, and is still now.
+            body = body.model_copy(update={"trigger_at": now})
         with _file_words(self.keeper.path):
-            recorded = self.keeper.start(incident, body, by=by, now=self.clock(), key=key)
+            recorded = self.keeper.start(incident, body, by=by, now=now, key=key)
         return await self._answer(recorded)
 
     async def step_clock(
