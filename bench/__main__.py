@@ -10,6 +10,7 @@ from bench import (
     full_sync,
     idle,
     outbox_drain,
+    pd_clocks,
     pg_polls,
     poll_server,
     push,
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "pg_polls": pg_polls.run,
     "idle": idle.run,
     "push": push.run,
+    "pd_clocks": pd_clocks.run,
 }
 
 

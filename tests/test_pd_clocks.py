@@ -220,10 +220,12 @@ def test_two_keepers_on_one_file_see_each_others_steps(tmp_path: Path) -> None:
     assert theirs.deadline(target.id) == (started.clock.due_at, "id-permen5-urgent")
     assert theirs.changed_elsewhere() == {target.id}
     assert mine.changed_elsewhere() == set()  # its own step
+    assert mine.deadline(target.id) is not None
     met = ClockStep(step="met", evidence="removed")
     theirs.step(
         target.id, started.clock.id, met, by="arjun", role=Role.LEAD, now=SHIFT_START, key="b"
     )
+    mine.refresh()  # once a poll: the other's step is in the next mapping
     assert mine.deadline(target.id) is None
     with pytest.raises(ClockError, match="is met"):
         mine.step(
@@ -568,8 +570,8 @@ async def test_now_on_a_dashboard_ahead_of_this_machine_is_still_now(desk: Desk)
         body = ClockStart(rule="id-permen5-urgent", trigger_at=ahead)
         result = await backend.start_clock(order, body, full.items[0].version, "s")
         assert result.clock.trigger_at == desk.clock()
+        later = ClockStart(rule="id-permen5-takedown", trigger_at=ahead + timedelta(hours=1))
         with pytest.raises(Rejected, match="in the future"):
-            later = ClockStart(rule="id-permen5-takedown", trigger_at=ahead + timedelta(hours=1))
             await backend.start_clock(order, later, full.items[0].version, "s2")
     finally:
         await backend.aclose()

@@ -172,6 +172,7 @@ class PagerDutyBackend:
 
     async def changes(self, cursor: str | None) -> ChangeSet:
         """A snapshot for None (and every `full_refresh`), else what the log entries say changed."""
+        self.legal.before_poll()
         return await self.legal.after_poll(await self.polling.changes(cursor))
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:

@@ -134,12 +134,23 @@ class LocalClocks:
             found.append(clock.model_copy(update={"state": clock.state_at(now)}))
         return found
 
-    def deadline(self, incident_id: str) -> tuple[datetime, str] | None:
-        """The soonest running clock's due time and rule (stored state: a missed one heads)."""
+    def refresh(self) -> None:
+        """Read the deadlines again at the next `deadline` if another terminal wrote since.
+
+        Once per poll, not per incident: asking the file costs more than the mapping.
+        """
         with self._lock:
             version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
-            if self._soonest is None or version != self._data_version:
-                # Another terminal committed (or we did): read every running clock again.
+            if version != self._data_version:
+                self._soonest, self._data_version = None, version
+
+    def deadline(self, incident_id: str) -> tuple[datetime, str] | None:
+        """The soonest running clock's due time and rule (stored state: a missed one heads).
+
+        As of the last `refresh` or write of this keeper.
+        """
+        with self._lock:
+            if self._soonest is None:
                 soonest: dict[str, tuple[datetime, str]] = {}
                 for incident, due, rule in self._db.execute(
                     "SELECT incident_id, due_at, rule_id FROM clocks WHERE state = ?"
@@ -147,7 +158,7 @@ class LocalClocks:
                     (ClockState.RUNNING.value,),
                 ):
                     soonest[incident] = (unstamp(due), rule)
-                self._soonest, self._data_version = soonest, version
+                self._soonest = soonest
             return self._soonest.get(incident_id)
 
     def changed_elsewhere(self) -> set[str]:

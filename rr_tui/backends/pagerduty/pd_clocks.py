@@ -24,6 +24,7 @@ profile moved (shown at a new version, so every terminal sees every step).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sqlite3
@@ -128,6 +129,13 @@ class PdClocks:
 
     # --- each poll -----------------------------------------------------------------------
 
+    def before_poll(self) -> None:
+        """Take the other terminals' steps into the deadlines the poll maps."""
+        try:
+            self.keeper.refresh()
+        except sqlite3.Error as error:
+            log.warning("legal clocks: %s", error)
+
     async def after_poll(self, changes: ChangeSet) -> ChangeSet:
         """The poll with intake clocks started and other terminals' steps shown.
 
@@ -147,6 +155,8 @@ class PdClocks:
             log.warning("legal clocks: %s", error)
         if not touched:
             return changes
+        with contextlib.suppress(sqlite3.Error):
+            self.keeper.refresh()  # another terminal's step may be newer than the mapping
         by_id = {incident.id: incident for incident in changes.items}
         for incident_id in touched:
             again = self.incidents.remap(incident_id)
