@@ -575,3 +575,20 @@ async def test_now_on_a_dashboard_ahead_of_this_machine_is_still_now(desk: Desk)
             await backend.start_clock(order, later, full.items[0].version, "s2")
     finally:
         await backend.aclose()
+
+
+def test_a_data_directory_that_cannot_hold_the_clock_file_stops_the_profile_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import SecretStr
+
+    from rr_tui.config import ConfigError, Profile
+    from rr_tui.connect import make_backend
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "data").write_text("a file where the data directory should be", encoding="utf-8")
+    monkeypatch.setenv("RR_TUI_HOME", str(home))
+    profile = Profile(kind="pagerduty", from_email=ME)
+    with pytest.raises(ConfigError, match=r"profiles\.pd: cannot open the clock file .*pd-clocks"):
+        make_backend("pd", profile, SecretStr(TOKEN))

@@ -33,6 +33,7 @@ Decisions, and why:
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -48,6 +49,8 @@ from rr_tui.deadlines import Catalogue, Clock, ClockError, ClockRule, ClockState
 from rr_tui.deadlines.steps import take
 from rr_tui.deadlines.wire import ClockStart, ClockStep
 from rr_tui.models import Incident, Role
+
+log = logging.getLogger(__name__)
 
 INTAKE_GRACE = timedelta(minutes=10)
 """An incident created this long before the file was made still counts as new at intake."""
@@ -129,8 +132,16 @@ class LocalClocks:
         for (doc,) in rows:
             try:
                 clock = Clock.model_validate_json(doc)
-            except ValidationError:
-                continue  # a row another (newer) rr-tui wrote in a shape this one cannot read
+            except ValidationError as error:
+                # A row another (newer) rr-tui wrote in a shape this one cannot read: kept
+                # in the file for it, and said in the log rather than dropped in silence.
+                log.warning(
+                    "clock file %s: a clock of %s is unreadable: %s",
+                    self.path,
+                    incident_id,
+                    error.errors()[0]["msg"],
+                )
+                continue
             found.append(clock.model_copy(update={"state": clock.state_at(now)}))
         return found
 
