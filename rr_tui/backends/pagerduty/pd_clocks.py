@@ -67,6 +67,9 @@ def _file_words(path: object) -> Iterator[None]:
 class PdClocks:
     """The `ClockBackend` calls of a PagerDuty profile, over its local clock file.
 
+    Making one sets `incidents.deadlines` to the keeper's, so every incident the
+    adapter maps carries its soonest running clock (`deadline_at`, `deadline_rule`).
+
     Args:
         keeper: the profile's clocks (its file).
         incidents: maps incidents (with their soonest clock) and remembers the last read.
