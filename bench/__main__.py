@@ -11,6 +11,7 @@ from bench import (
     full_sync,
     idle,
     outbox_drain,
+    pd_clocks,
     pg_polls,
     poll_server,
     push,
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "idle": idle.run,
     "push": push.run,
     "clock_alerts": clock_alerts.run,
+    "pd_clocks": pd_clocks.run,
 }
 
 

@@ -59,8 +59,17 @@ def make_backend(
     """
     host = urlsplit(profile.url).netloc
     if profile.kind == "pagerduty":
+        from rr_tui import locations
         from rr_tui.backends.pagerduty import from_settings
+        from rr_tui.backends.pagerduty.clock_file import ClockFileError
+        from rr_tui.deadlines import CatalogueError
+        from rr_tui.deadlines import load as load_catalogue
 
+        try:
+            catalogue = load_catalogue(profile.clock_rules or None)
+        except CatalogueError as error:
+            lines = [f"profiles.{name}.clock_rules: {line}" for line in error.lines]
+            raise ConfigError(lines) from None
         try:
             backend = from_settings(
                 profile.url,
@@ -72,9 +81,12 @@ def make_backend(
                 contacts=local_contacts(name, profile),
                 service_regions=profile.service_regions or None,
                 service_categories=profile.service_categories or None,
+                service_sources={k: v.value for k, v in profile.service_sources.items()} or None,
                 sla=sla,
+                clock_file=locations.pd_clocks_path(name, profile.url),
+                catalogue=catalogue,
             )
-        except ValueError as error:
+        except (ValueError, ClockFileError) as error:
             raise ConfigError([f"profiles.{name}: {error}"]) from None
         backend.name = f"{name} · PagerDuty {profile.from_email}"
         return backend

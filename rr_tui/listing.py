@@ -96,7 +96,7 @@ async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident],
 async def fetch_report(
     backend: Backend, view: SavedView
 ) -> tuple[list[Incident], int, dict[str, list[Clock]]]:
-    """`fetch_view`, and the clocks of every incident with one running (rr API backends)."""
+    """`fetch_view`, and the clocks of every incident with one running (backends with clocks)."""
     from rr_tui.sync.clock_desk import ClockBackend
 
     try:

@@ -92,6 +92,15 @@ def outbox_path(backend: str) -> Path:
     return state_dir() / f"outbox-{digest}.db"
 
 
+def pd_clocks_path(profile: str, url: str) -> Path:
+    """The legal clocks a PagerDuty profile keeps on this machine (every terminal shares it).
+
+    One file per profile and account: clocks kept for one never show on another.
+    """
+    digest = hashlib.sha256(f"{profile}\n{url}".encode()).hexdigest()[:16]
+    return data_dir() / f"pd-clocks-{digest}.db"
+
+
 def private_dir(path: Path) -> None:
     """Make `path` (and missing parents) a directory only its owner can enter."""
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)

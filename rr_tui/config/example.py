@@ -64,6 +64,7 @@ TAILS: dict[str, str] = {
 # from_email = "mei.tan@example.com"
 # service_ids = ["PXYZ123"]
 # service_regions = { PXYZ123 = "ID" }
+# service_sources = { PXYZ123 = "regulator" }
 # contacts_file = "~/.config/rr-tui/stakeholders.toml"
 """,
     "views": """\

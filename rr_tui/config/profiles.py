@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from rr_tui.config.fields import Section
-from rr_tui.models import Category, Region, Severity
+from rr_tui.models import Category, Region, Severity, Source
 
 
 def _url(value: str) -> str:
@@ -66,6 +66,12 @@ class Profile(Section):
     """PagerDuty only: the market of each service id, e.g. {PXYZ123 = "ID"} (default ZZ)."""
     service_categories: dict[str, Category] = Field(default_factory=dict)
     """PagerDuty only: the category of each service id (default "pagerduty")."""
+    service_sources: dict[str, Source] = Field(default_factory=dict)
+    """PagerDuty only: where each service's incidents come in from, e.g. {PXYZ123 = "regulator"}
+    (default internal_detection): with market and category, what starts a legal clock at intake."""
+    clock_rules: str = ""
+    """PagerDuty only: a team's clock rules file (TOML [rules.<id>] tables) added to the shipped
+    catalogue and replacing its rules of the same id (the rr server's --clock-rules)."""
     contacts_file: str = ""
     """PagerDuty only: a TOML file of stakeholders who are not in PagerDuty (Legal, Policy,
     partners), as [[contacts]] tables with the fields of GET /api/v1/contacts."""

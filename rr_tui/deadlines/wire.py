@@ -66,6 +66,9 @@ class ClockResult(_Answer):
 
     clock: Clock
     incident: Incident
+    not_recorded: str = ""
+    """A step kept by the dashboard's own store whose copy elsewhere failed (a PagerDuty
+    profile's note on the incident), in words; empty: all recorded. The rr API never sets it."""
 
 
 class RuleList(_Answer):

@@ -69,6 +69,15 @@ def answer(event: TriageEvent) -> Toast | None:
         # A legal deadline's step is said when recorded, not when typed (it may wait offline).
         action = event.action
         return Toast(f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}", title="Clock")
+    if isinstance(event, Confirmed) and event.action.kind in CLOCK_KINDS:
+        action = event.action
+        return Toast(
+            f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}; "
+            f"{clean(event.partly, 300)}",
+            title="Clock kept, partly recorded",
+            severity="warning",
+            timeout=20,
+        )
     if isinstance(event, Confirmed) and event.partly:
         action = event.action
         return Toast(

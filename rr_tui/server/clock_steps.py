@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from rr_tui import deadlines
 from rr_tui.deadlines import Catalogue, Clock, ClockError, ClockRule, ClockState
+from rr_tui.deadlines.steps import NEEDS_REASON, take
 from rr_tui.deadlines.wire import ClockResult, ClockStart, ClockStep
 from rr_tui.models import EventKind, Incident, Role
 from rr_tui.server import rows, schema
@@ -167,9 +168,6 @@ def _load(tx: Tx, incident_id: str, clock_id: int) -> Clock:
     return Clock.model_validate(doc)
 
 
-_NEEDS_REASON = {"pause", "resume", "extend", "cancel"}
-
-
 def step(
     tx: Tx,
     incident_id: str,
@@ -193,37 +191,14 @@ def step(
     if body.step == "extend" and allowed and actor.role not in allowed:
         names = ", ".join(sorted(role.value for role in allowed))
         raise Forbidden(f"only a {names} may extend {clock.rule.id}")
-    if body.step in _NEEDS_REASON and not body.reason.strip():
+    if body.step in NEEDS_REASON and not body.reason.strip():
         raise Unprocessable(f"say why ({body.step} needs a reason)", code="reason_required")
-    now = tx.now
     try:
-        if body.step == "pause":
-            changed = deadlines.pause(clock, now=now, by=actor.name, reason=body.reason)
-        elif body.step == "resume":
-            changed = deadlines.resume(clock, now=now, by=actor.name, reason=body.reason)
-        elif body.step == "extend":
-            if body.amount is None:
-                raise ClockError("give the amount to extend by, e.g. 2h")
-            changed = deadlines.extend(
-                clock,
-                now=now,
-                by=actor.name,
-                role=actor.role,
-                amount=body.amount,
-                reason=body.reason,
-            )
-        elif body.step == "met":
-            changed = deadlines.meet(
-                clock, now=now, by=actor.name, evidence=body.evidence, deliverable=body.deliverable
-            )
-        else:
-            changed = deadlines.cancel(clock, now=now, by=actor.name, reason=body.reason)
+        changed, word = take(clock, body, now=tx.now, by=actor.name, role=actor.role)
     except ClockError as error:
         raise _refused(error) from None
-    words = {"met": "met" if changed.state is ClockState.MET else "met late"}
     text = body.evidence if body.step == "met" else body.reason
-    past = {"pause": "paused", "resume": "resumed", "extend": "extended", "cancel": "cancelled"}
-    return _record(tx, incident, changed, actor, words.get(body.step) or past[body.step], text)
+    return _record(tx, incident, changed, actor, word, text)
 
 
 def load_incident(conn: Connection, incident_id: str) -> Incident:

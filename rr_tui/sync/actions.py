@@ -49,7 +49,11 @@ async def send(backend: Backend, action: Action) -> Outcome:
             return Applied(note.incident)
         if action.kind in CLOCK_KINDS:
             clocked = await send_clock(backend, action)
-            return Refused(clocked) if isinstance(clocked, str) else Applied(clocked.incident)
+            if isinstance(clocked, str):
+                return Refused(clocked)
+            # A step kept by the backend whose copy elsewhere failed (a PagerDuty profile's
+            # note): applied, never resent, and said as such.
+            return Applied(clocked.incident, partly=clocked.not_recorded)
         result = await backend.escalate(action.incident_id, action.escalation, action.id)
         return Applied(result.incident)
     except PartlyApplied as error:

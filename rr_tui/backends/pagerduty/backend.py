@@ -9,6 +9,7 @@ protocol to them; the parts share the connection and the users met so far:
 - `timelines` (`PdTimeline`): log entries and notes merged (`timeline`).
 - `oncall` (`PdOnCall`): the local directory merged with who is on call.
 - `writes` (`PdWrites`): patch, notes, escalation, bulk status; retries.
+- `legal` (`PdClocks`): legal clocks in the profile's local file, each step a note.
 
 What PagerDuty cannot express (the statuses new, escalated and mitigated;
 unassigning; a severity no priority maps to) is refused before anything is
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,13 +31,19 @@ from rr_tui.backends.base import ChangeSet
 from rr_tui.backends.pagerduty.capabilities import supports, unsupported_reason
 from rr_tui.backends.pagerduty.client import DEFAULT_URL, Clock, PdClient
 from rr_tui.backends.pagerduty.incidents import PdIncidents
+from rr_tui.backends.pagerduty.local_clocks import LocalClocks
 from rr_tui.backends.pagerduty.mapping import DEFAULT_CATEGORY, DEFAULT_REGION, Placement
 from rr_tui.backends.pagerduty.oncall import PdOnCall
+from rr_tui.backends.pagerduty.pd_clocks import PdClocks
 from rr_tui.backends.pagerduty.polling import FULL_REFRESH, PdPolling
 from rr_tui.backends.pagerduty.priorities import SeverityMap
 from rr_tui.backends.pagerduty.timeline import PdTimeline
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.writes import BulkOutcome, PdWrites
+from rr_tui.deadlines import Catalogue, ClockRule
+from rr_tui.deadlines import Clock as LegalClock
+from rr_tui.deadlines import load as load_catalogue
+from rr_tui.deadlines.wire import ClockResult, ClockStart, ClockStep
 from rr_tui.models import (
     DEFAULT_SLA,
     Contact,
@@ -69,6 +77,8 @@ class PagerDutyBackend:
             are not in PagerDuty), merged with PagerDuty's on-call users.
         service_regions: market code by service id (else `default_region`).
         service_categories: category slug by service id (else `default_category`).
+        service_sources: intake source by service id (else internal detection): what
+            starts a rule's clock at intake.
         default_region: the market of incidents on other services.
         default_category: the category of incidents on other services.
         sla: time to the SLA breach by severity (default: `models.DEFAULT_SLA`).
@@ -78,9 +88,13 @@ class PagerDutyBackend:
         clock: the current time (tests freeze it).
         transport: an httpx transport (tests).
         name: the status-bar label (default `PagerDuty <host>`).
+        clock_file: the profile's legal clocks file (`locations.pd_clocks_path`); None
+            keeps them in memory, for this adapter alone.
+        catalogue: the clock rules (default: the shipped catalogue).
 
     Raises:
         ValueError: a setting is not valid (the message names it).
+        ClockFileError: the clock file cannot be used (the message names it).
     """
 
     def __init__(
@@ -95,6 +109,7 @@ class PagerDutyBackend:
         contacts: Iterable[Contact] = (),
         service_regions: Mapping[str, str] | None = None,
         service_categories: Mapping[str, str] | None = None,
+        service_sources: Mapping[str, str] | None = None,
         default_region: str = DEFAULT_REGION,
         default_category: str = DEFAULT_CATEGORY,
         sla: Mapping[Severity, timedelta] | None = None,
@@ -104,6 +119,8 @@ class PagerDutyBackend:
         clock: Clock = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
         name: str | None = None,
+        clock_file: Path | None = None,
+        catalogue: Catalogue | None = None,
     ) -> None:
         if not token or any(c in token for c in "\r\n"):
             raise ValueError("token: a PagerDuty API token is required")
@@ -122,6 +139,7 @@ class PagerDutyBackend:
             default_region=default_region,
             service_categories=dict(service_categories or {}),
             service_regions=dict(service_regions or {}),
+            service_sources=dict(service_sources or {}),
             sla={**DEFAULT_SLA, **(sla or {})},
         )
         self.http = PdClient(
@@ -142,16 +160,20 @@ class PagerDutyBackend:
         self.timelines = PdTimeline(self.http, self.users)
         self.oncall = PdOnCall(self.http, self.users, contacts, oncall_team, clock)
         self.writes = PdWrites(self.http, self.incidents, self.users, self.oncall, clock)
+        keeper = LocalClocks(clock_file, catalogue or load_catalogue(), clock())
+        self.legal = PdClocks(keeper, self.incidents, self.writes, self.users, clock)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self.http.aclose()
+        self.legal.keeper.close()
 
     # --- reading ------------------------------------------------------------------------
 
     async def changes(self, cursor: str | None) -> ChangeSet:
         """A snapshot for None (and every `full_refresh`), else what the log entries say changed."""
-        return await self.polling.changes(cursor)
+        self.legal.before_poll()
+        return await self.legal.after_poll(await self.polling.changes(cursor))
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
         """Log entries and notes, oldest first; events that break the model are left out."""
@@ -182,6 +204,28 @@ class PagerDutyBackend:
     def unsupported_reason(self, change: IncidentPatch) -> str | None:
         """Why PagerDuty cannot make this change, in words; None if it can (as far as known)."""
         return unsupported_reason(change, self.incidents.scale)
+
+    # --- legal clocks (kept on this machine, each step a note: see `pd_clocks`) ------------
+
+    async def clock_rules(self) -> list[ClockRule]:
+        """The clock rules this profile works to."""
+        return await self.legal.clock_rules()
+
+    async def clocks(self, incident_id: str) -> list[LegalClock]:
+        """An incident's clocks, from the profile's clock file."""
+        return await self.legal.clocks(incident_id)
+
+    async def start_clock(
+        self, incident_id: str, body: ClockStart, version: int, key: str
+    ) -> ClockResult:
+        """Start a rule's clock by hand, and note it on the incident."""
+        return await self.legal.start_clock(incident_id, body, version, key)
+
+    async def step_clock(
+        self, incident_id: str, clock_id: int, body: ClockStep, version: int, key: str
+    ) -> ClockResult:
+        """Take a step on a clock, and note it on the incident."""
+        return await self.legal.step_clock(incident_id, clock_id, body, version, key)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -225,7 +269,10 @@ def from_settings(
     contacts: Iterable[Contact] = (),
     service_regions: Mapping[str, str] | None = None,
     service_categories: Mapping[str, str] | None = None,
+    service_sources: Mapping[str, str] | None = None,
     sla: Mapping[Severity, timedelta] | None = None,
+    clock_file: Path | None = None,
+    catalogue: Catalogue | None = None,
 ) -> PagerDutyBackend:
     """A PagerDuty backend from a configuration profile (`kind = "pagerduty"`).
 
@@ -240,7 +287,10 @@ def from_settings(
         contacts: the local stakeholder directory.
         service_regions: market code by service id.
         service_categories: category slug by service id.
+        service_sources: intake source by service id (what starts clocks at intake).
         sla: SLA target by severity (e.g. `Settings.sla_targets()`).
+        clock_file: the profile's legal clocks file (None: in memory).
+        catalogue: the clock rules (default: the shipped catalogue).
 
     Raises:
         ValueError: a setting is not valid (the message names it).
@@ -255,5 +305,8 @@ def from_settings(
         contacts=contacts,
         service_regions=service_regions,
         service_categories=service_categories,
+        service_sources=service_sources,
         sla=sla,
+        clock_file=clock_file,
+        catalogue=catalogue,
     )

@@ -7,7 +7,8 @@ on the same priority scale and versioned by the same `Versions`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
+from datetime import datetime
 from urllib.parse import quote
 
 import httpx
@@ -44,6 +45,10 @@ class PdIncidents:
         self.versions = Versions()
         self.scale: PriorityScale | None = None
         """The account's priorities on SEV0..SEV4 (loaded by the first snapshot or write)."""
+        self.deadlines: Callable[[str], tuple[datetime, str] | None] | None = None
+        """The soonest running legal clock of an incident (due, rule), from the profile's
+        local clock file: mapped into `deadline_at` and `deadline_rule`."""
+        self._last: dict[str, PdIncident] = {}
 
     async def load_priorities(self) -> PriorityScale:
         """Read the account's priorities (most severe first) and place them on SEV0..SEV4."""
@@ -63,7 +68,23 @@ class PdIncidents:
         """Map and version an incident; `newer` forces a version above any handed out."""
         assert self.scale is not None, "priorities are loaded before any incident is mapped"
         fields = incident_fields(pd, self.scale, self.placement, self.users.emails)
+        soonest = self.deadlines(pd.id) if self.deadlines is not None else None
+        if soonest is not None:
+            # In the fingerprint too: a clock step shows as a new version of the incident.
+            fields["deadline_at"], fields["deadline_rule"] = soonest
+        self._last[pd.id] = pd
         return self.versions.issue(fields, pd.changed_at, newer=newer)
+
+    def remap(self, incident_id: str) -> Incident | None:
+        """The incident last read, mapped again above any version handed out (a clock moved)."""
+        pd = self._last.get(incident_id)
+        return self.to_incident(pd, newer=True) if pd is not None else None
+
+    def keep_only(self, incident_ids: Set[str]) -> None:
+        """Forget every incident not in `incident_ids` (after a snapshot: the rest closed)."""
+        self.versions.keep_only(incident_ids)
+        for incident_id in [key for key in self._last if key not in incident_ids]:
+            del self._last[incident_id]
 
     async def map_all(
         self, pds: Sequence[PdIncident], skipped: list[str], newer: Set[str] = frozenset()

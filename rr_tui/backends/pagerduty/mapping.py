@@ -17,7 +17,9 @@ The defaults, all documented in the README section "Connecting to PagerDuty":
 - **Category / region**: PagerDuty has neither. Category is `pagerduty` and
   region `ZZ` (the ISO 3166 "unknown" code) unless a per-service mapping says
   otherwise.
-- **Source**: `internal_detection`.
+- **Source**: by service (`service_sources`: a service that receives regulators'
+  notices is `regulator`), else `internal_detection`. It is what starts a legal
+  clock at intake (`local_clocks`), as the rr server's intake source does.
 - **People**: a PagerDuty user is known by their email address (it is unique in
   an account, fits the user-name pattern and is what the `From` header
   carries); the user id stands in when the email is unknown or too long.
@@ -74,6 +76,8 @@ class Placement:
     """Category slug by PagerDuty service id."""
     service_regions: Mapping[str, str] = field(default_factory=dict)
     """Market code by PagerDuty service id."""
+    service_sources: Mapping[str, str] = field(default_factory=dict)
+    """Intake source (a `Source` value) by PagerDuty service id."""
     sla: Mapping[Severity, timedelta] = field(default_factory=lambda: dict(DEFAULT_SLA))
 
     def __post_init__(self) -> None:
@@ -87,6 +91,11 @@ class Placement:
         ]:
             if not _CATEGORY.match(category):
                 raise ValueError(f"{where}: {category!r} is not a category slug")
+        sources = {source.value for source in Source}
+        for service, source in self.service_sources.items():
+            if source not in sources:
+                known = ", ".join(sorted(sources))
+                raise ValueError(f"service_sources.{service}: {source!r} is not one of {known}")
 
     def category(self, incident: PdIncident) -> str:
         """The incident's category: by its service, else the default."""
@@ -97,6 +106,11 @@ class Placement:
         """The incident's market: by its service, else the default."""
         service = incident.service.id if incident.service else ""
         return self.service_regions.get(service, self.default_region)
+
+    def source(self, incident: PdIncident) -> Source:
+        """Where the incident came in from: by its service, else internal detection."""
+        service = incident.service.id if incident.service else ""
+        return Source(self.service_sources.get(service, Source.INTERNAL_DETECTION.value))
 
 
 def user_name(user: PdUser | None, email: str | None = None) -> str | None:
@@ -168,7 +182,7 @@ def incident_fields(
         "status": PD_STATUS[incident.status],
         "category": placement.category(incident),
         "region": placement.region(incident),
-        "source": Source.INTERNAL_DETECTION,
+        "source": placement.source(incident),
         "assignee": assignee,
         "created_at": incident.created_at,
         "updated_at": incident.changed_at,

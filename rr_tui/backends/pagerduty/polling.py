@@ -106,7 +106,7 @@ class PdPolling:
                 f"{MAX_OFFSET}; narrow the service or team filters"
             )
         items = await self.incidents.map_all(pds, skipped)
-        self.incidents.versions.keep_only({incident.id for incident in items})
+        self.incidents.keep_only({incident.id for incident in items})
         cursor = Cursor(started, now)
         return ChangeSet(items, cursor.encode(), reset=True, server_time=started, skipped=skipped)
 

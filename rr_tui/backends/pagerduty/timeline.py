@@ -15,6 +15,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from rr_tui.backends.pagerduty.client import PdClient
+from rr_tui.backends.pagerduty.local_clocks import NOTE_PREFIX
 from rr_tui.backends.pagerduty.log_entries import event_of, in_time_order
 from rr_tui.backends.pagerduty.mapping import millis
 from rr_tui.backends.pagerduty.users import PdUsers
@@ -45,7 +46,10 @@ class PdTimeline:
     def _note_row(self, note: PdNote, order_at: datetime, position: int) -> _Row:
         data: dict[str, Any] = {"pd_type": "note"}
         actor = self.users.actor(note.user)
-        return _Row(order_at, position, note.created_at, EventKind.NOTE, actor, data, note.content)
+        # A legal clock's note (`pd_clocks`) is a clock event, as on the rr server: the
+        # dashboard then loads the incident's clocks when its timeline arrives.
+        kind = EventKind.CLOCK if note.content.startswith(NOTE_PREFIX) else EventKind.NOTE
+        return _Row(order_at, position, note.created_at, kind, actor, data, note.content)
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
         """Log entries and notes, oldest first; events that break the model are left out.
