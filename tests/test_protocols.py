@@ -142,8 +142,9 @@ def test_a_run_ticks_and_unticks_steps_and_words_its_progress() -> None:
     run = engine.tick(run, "ncmec-report", now=T0, by="ana.lyst", clock_id=3)
     assert run.progress == "CSAM 2/5"
     ticked = run.ticked("ncmec-report")
-    assert ticked is not None and (ticked.by, ticked.clock_id) == ("ana.lyst", 3)
-    with pytest.raises(ProtocolError, match="ticked by ana.lyst at 06:32 UTC"):
+    assert ticked is not None
+    assert (ticked.by, ticked.clock_id) == ("ana.lyst", 3)
+    with pytest.raises(ProtocolError, match=r"ticked by ana\.lyst at 06:32 UTC"):
         engine.tick(run, "preserve", now=T0, by="lee.lead")
     with pytest.raises(ProtocolError, match="has no step 'nope'"):
         engine.tick(run, "nope", now=T0, by="lee.lead")

@@ -102,9 +102,11 @@ def test_a_step_that_starts_a_clock_starts_it_in_the_same_transaction(
     ticked = ok(tick(lead, result, "ncmec-report", note="CyberTipline #123"))
     (clock,) = clocks(lead, incident.id).items
     assert (clock.rule.id, clock.started_by) == ("us-ncmec-report", "lee.lead")
-    assert ticked.clock is not None and ticked.clock.id == clock.id
+    assert ticked.clock is not None
+    assert ticked.clock.id == clock.id
     tick_of = ticked.run.ticked("ncmec-report")
-    assert tick_of is not None and (tick_of.clock_id, tick_of.note) == (
+    assert tick_of is not None
+    assert (tick_of.clock_id, tick_of.note) == (
         clock.id,
         "CyberTipline #123",
     )
@@ -130,7 +132,8 @@ def test_a_step_that_starts_a_clock_starts_it_in_the_same_transaction(
     # Unticked and ticked again: the clock already running is not started twice.
     unticked = ok(tick(lead, ticked, "ncmec-report", done=False))
     again = ok(tick(lead, unticked, "ncmec-report"))
-    assert again.clock is None and len(clocks(lead, incident.id).items) == 1
+    assert again.clock is None
+    assert len(clocks(lead, incident.id).items) == 1
     assert "us-ncmec-report is already running" in events(lead, incident.id)[-1][2]
 
 
@@ -140,12 +143,14 @@ def test_a_step_whose_rule_does_not_cover_the_market_ticks_without_a_clock(
     incident = create(lead, region="ID", category="violent_extremism", source="user_report")
     result = ok(activate(lead, incident, "livestream-violence"), 201)
     ticked = ok(tick(lead, result, "eu-tco-order"))
-    assert ticked.clock is None and clocks(lead, incident.id).items == []
+    assert ticked.clock is None
+    assert clocks(lead, incident.id).items == []
     assert ticked.incident.protocol == "CRISIS 1/7"
     assert "eu-tco-removal does not cover ID: no clock started" in events(lead, incident.id)[-1][2]
     eu = create(lead, region="DE", category="violent_extremism", source="user_report")
     started = ok(tick(lead, ok(activate(lead, eu, "livestream-violence"), 201), "eu-tco-order"))
-    assert started.clock is not None and started.clock.rule.id == "eu-tco-removal"
+    assert started.clock is not None
+    assert started.clock.rule.id == "eu-tco-removal"
 
 
 def test_ticks_are_idempotent_versioned_and_follow_the_role_matrix(
@@ -156,7 +161,8 @@ def test_ticks_are_idempotent_versioned_and_follow_the_role_matrix(
     assert tick(analyst, result, "assess").status_code == 403  # someone else's incident
     first = tick(lead, result, "assess", key="t-1", note="named place, tonight")
     replay = tick(lead, result, "assess", key="t-1", note="named place, tonight")
-    assert replay.headers["Idempotent-Replayed"] == "true" and replay.content == first.content
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.content == first.content
     ticked = ok(first)
     assert tick(lead, result, "locate").status_code == 409  # made against the old version
     assert tick(lead, ticked, "assess").json()["error"]["code"] == "protocol_step_refused"
