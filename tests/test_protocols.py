@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from rr_tui import deadlines
-from rr_tui.deadlines import EXAMPLE, CatalogueError, ProtocolError
+from rr_tui.deadlines import EXAMPLE, CatalogueError, ProtocolError, ProtocolRule
 from rr_tui.deadlines import protocols as engine
+from rr_tui.present.protocols import run_lines
 
 T0 = datetime(2026, 11, 24, 6, 32, tzinfo=UTC)
 
@@ -159,3 +160,18 @@ def test_a_run_ticks_and_unticks_steps_and_words_its_progress() -> None:
     other = engine.activate(deadlines.load().protocols["threat-to-life"], "RR-1", now=later, by="x")
     assert engine.progress([run, other]) == "LIFE 0/5 +1"
     assert engine.progress([]) is None
+
+
+def test_hostile_text_in_a_team_protocol_is_words_not_markup_or_escapes() -> None:
+    protocol = ProtocolRule(
+        id="ours",
+        label="[@click=app.quit]x[/]\x1b[31m",
+        short="OURS",
+        markets=["*"],
+        steps={"a": {"label": "\x07ring [b]bold[/b]", "starts": "us-ncmec-report"}},
+    )
+    run = engine.activate(protocol, "RR-1", now=T0, by="lee.lead")
+    lines = [line.text for line in run_lines([run], T0, "UTC")]
+    assert "[@click=app.quit]x[/]" in lines[0]
+    assert "[b]bold[/b]" in lines[1]
+    assert not any(char in line for line in lines for char in "\x1b\x07")

@@ -245,7 +245,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "protocols",
         "Protocols",
         "Protocols",
-        "Activate a protocol (playbook) on the incident, or tick its steps",
+        "Activate a protocol (playbook), or tick its steps",
         show=False,
     ),
     Key("views.next", "right_square_bracket", "step_view(1)", "Next view", show=False),

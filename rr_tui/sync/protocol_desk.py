@@ -122,7 +122,7 @@ class ProtocolDesk:
         """Activate a protocol on the incident."""
         if self.keeper is None:
             return Ticked(StoreChange(), (), error="this backend keeps no protocols")
-        body = ProtocolActivate(protocol=protocol_id, note="activated from the dashboard")
+        body = ProtocolActivate(protocol=protocol_id, note="from the dashboard")
         try:
             result = await self.keeper.activate_protocol(
                 incident.id, body, incident.version, uuid.uuid4().hex
