@@ -59,6 +59,7 @@ from rr_tui.sync.handover_desk import HandoverDesk
 from rr_tui.sync.outbox import Outbox
 from rr_tui.sync.outcomes import TriageEvent
 from rr_tui.sync.poller import Poller, recovery_backoff
+from rr_tui.sync.protocol_desk import ProtocolDesk
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.timelines import TimelineCache
 from rr_tui.sync.triage import TriageService
@@ -134,6 +135,7 @@ class RrApp(NoticedApp):
             self.triage,
             backend_name=backend.name,
             clock_desk=ClockDesk(backend, self.triage, failures=(BackendError,)),
+            protocol_desk=ProtocolDesk(backend, self.store, failures=(BackendError,)),
         )
         """The base screen; dialogs go on top of it."""
         self.handover_desk = self.dashboard.handovers = HandoverDesk(backend, self.clock)

@@ -36,7 +36,14 @@ from pydantic import BaseModel, ValidationError
 from rr_tui.backends.base import BackendError, ChangeSet, Intercepted
 from rr_tui.backends.records import describe, valid
 from rr_tui.backends.rr_calls import Model, RrCalls
-from rr_tui.deadlines import Clock, ClockRule
+from rr_tui.deadlines import Clock, ClockRule, ProtocolRule, ProtocolRun
+from rr_tui.deadlines.protocol_wire import (
+    ProtocolActivate,
+    ProtocolResult,
+    ProtocolRuleList,
+    ProtocolRunList,
+    ProtocolTick,
+)
 from rr_tui.deadlines.wire import ClockList, ClockResult, ClockStart, ClockStep, RuleList
 from rr_tui.models import (
     Bucket,
@@ -302,6 +309,35 @@ class RrHttpBackend(RrCalls):
         sent = body.model_dump(mode="json", exclude_none=True)
         path = f"/incidents/{incident_id}/clocks/{clock_id}/steps"
         return await self._write(ClockResult, path, sent, key, version=version)
+
+    # --- protocols (playbooks; rr API only; see rr_tui.deadlines.protocols) --------------
+
+    async def protocols(self) -> list[ProtocolRule]:
+        """The server's protocols (the shipped examples and the team's)."""
+        return self._parse(ProtocolRuleList, await self._request("GET", "/protocols")).items
+
+    async def protocol_runs(self, incident_id: str) -> list[ProtocolRun]:
+        """The protocols activated on the incident, with the steps ticked."""
+        response = await self._request("GET", f"/incidents/{incident_id}/protocols")
+        return self._parse(ProtocolRunList, response).items
+
+    async def activate_protocol(
+        self, incident_id: str, body: ProtocolActivate, version: int, key: str
+    ) -> ProtocolResult:
+        """Activate a protocol against `version`; `key` makes a retry safe."""
+        path = f"/incidents/{incident_id}/protocols"
+        return await self._write(
+            ProtocolResult, path, body.model_dump(mode="json"), key, version=version
+        )
+
+    async def tick_protocol(
+        self, incident_id: str, run_id: int, body: ProtocolTick, version: int, key: str
+    ) -> ProtocolResult:
+        """Tick or untick a step of a protocol run against `version`."""
+        path = f"/incidents/{incident_id}/protocols/{run_id}/ticks"
+        return await self._write(
+            ProtocolResult, path, body.model_dump(mode="json"), key, version=version
+        )
 
     # --- shift handovers (an rr server capability; see `rr_tui.backends.handovers`) --------
 

@@ -8,6 +8,7 @@ below both and imports only `models`. Plain Python: no Textual, HTTP or SQL.
 - `catalogue`: the shipped catalogue, a team's override, and their errors.
 - `calendar`: working-hours arithmetic across weekends and DST changes.
 - `clocks`: a clock on an incident and every step it can take.
+- `protocols`: protocols (playbooks) in the same catalogue, and their runs on incidents.
 """
 
 from rr_tui.deadlines.catalogue import Catalogue, CatalogueError, load, parse
@@ -26,6 +27,14 @@ from rr_tui.deadlines.clocks import (
     soonest,
     start,
 )
+from rr_tui.deadlines.protocols import (
+    EXAMPLE,
+    ProtocolError,
+    ProtocolRule,
+    ProtocolRun,
+    ProtocolStep,
+    StepTick,
+)
 from rr_tui.deadlines.rules import (
     AS_PUBLISHED,
     Calendar,
@@ -36,6 +45,7 @@ from rr_tui.deadlines.rules import (
 
 __all__ = [
     "AS_PUBLISHED",
+    "EXAMPLE",
     "Calendar",
     "Catalogue",
     "CatalogueError",
@@ -47,7 +57,12 @@ __all__ = [
     "Extension",
     "Outcome",
     "Pause",
+    "ProtocolError",
+    "ProtocolRule",
+    "ProtocolRun",
+    "ProtocolStep",
     "RuleSource",
+    "StepTick",
     "cancel",
     "extend",
     "load",

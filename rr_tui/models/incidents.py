@@ -51,6 +51,8 @@ class Incident(_Response):
     """When the soonest running legal or protocol clock is due (none: no clock running)."""
     deadline_rule: str | None = Field(default=None, max_length=64)
     """The rule of that clock, e.g. `eu-tco-removal`."""
+    protocol: str | None = Field(default=None, max_length=40)
+    """The progress of the protocol last activated on it, e.g. `CRISIS 2/7` (none: no protocol)."""
 
     @property
     def soonest_due(self) -> datetime:

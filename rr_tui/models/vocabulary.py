@@ -118,6 +118,8 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     CLOCK = "clock"
     """A legal or protocol clock started, paused, resumed, extended, met or cancelled."""
+    PROTOCOL = "protocol"
+    """A protocol (playbook) activated on the incident, or one of its steps ticked or unticked."""
 
 
 class Role(StrEnum):

@@ -99,5 +99,15 @@ def cell_text(
     if key == "assignee":
         return clean(incident.assignee or "—", 40)
     if key == "title":
-        return masked if masked is not None else clean(incident.title, 300)
+        title = masked if masked is not None else clean(incident.title, 300)
+        return f"{protocol_progress(incident)}{title}"
     return ""
+
+
+def protocol_progress(incident: Incident) -> str:
+    """`CSAM 2/5 · ` before the title while a protocol is active on it ("" otherwise).
+
+    In the title's cell rather than a column of its own: most incidents have none, and
+    a column would take its width from every title (and change every queue picture).
+    """
+    return f"{clean(incident.protocol, 40)} · " if incident.protocol else ""

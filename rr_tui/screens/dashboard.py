@@ -52,6 +52,7 @@ from rr_tui.screens.messages import (
     ViewApplied,
 )
 from rr_tui.screens.navigation import NavigatingScreen
+from rr_tui.screens.protocol_keys import ProtocolKeys
 from rr_tui.screens.telling import Toast, answer, arrival
 from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
@@ -60,6 +61,7 @@ from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.outcomes import BatchDone, Submitted
+from rr_tui.sync.protocol_desk import ProtocolDesk
 from rr_tui.sync.shift import HandoverPort, NoHandovers
 from rr_tui.sync.store import IncidentStore, StoreChange
 from rr_tui.sync.triage import TriageService
@@ -109,6 +111,7 @@ class DashboardScreen(NavigatingScreen):
         *,
         backend_name: str = "",
         clock_desk: ClockDesk | None = None,
+        protocol_desk: ProtocolDesk | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -127,6 +130,7 @@ class DashboardScreen(NavigatingScreen):
             alerts=AlertTracker(options.clock_alerts) if options.clock_alerting else None,
             ring=(lambda: self.app.bell()) if options.clock_bell else None,
         )
+        self.protocols = ProtocolKeys(self, protocol_desk, options.zones, run)
         self.marked: frozenset[str] = frozenset()
         """Incidents marked for a bulk action (the screen owns them; widgets get copies)."""
         self.revealed: frozenset[str] = frozenset()
@@ -151,6 +155,7 @@ class DashboardScreen(NavigatingScreen):
                 names = self.directory.label  # contact ids shown as people's names
                 yield IncidentDetail(self.options, self.clock, names=names, id="detail")
                 yield self.clocks.make_pane()
+                yield self.protocols.make_pane()
                 home = self.options.zones[0] if self.options.zones else "UTC"
                 finder = self.jumper.finder(self.store)
                 yield StakeholderPane(
@@ -230,6 +235,7 @@ class DashboardScreen(NavigatingScreen):
         incident = self.store.get(message.incident_id) if message.incident_id else None
         self.query_one(IncidentDetail).show(incident)
         self.clocks.selected(incident)
+        self.protocols.selected(incident)
         self.query_one(StakeholderPane).show_for(incident)
         if incident is not None:
             self.post_message(TimelineWanted(incident.id, incident.version))
@@ -250,6 +256,7 @@ class DashboardScreen(NavigatingScreen):
     def _timeline_loaded(self, message: TimelineLoaded) -> None:
         self.query_one(IncidentDetail).append_events(message.incident_id, message.events)
         self.clocks.timeline(self.store.get(message.incident_id), message.events)
+        self.protocols.timeline(self.store.get(message.incident_id), message.events)
 
     @on(ContactsLoaded)
     def _contacts_loaded(self) -> None:
@@ -356,6 +363,10 @@ class DashboardScreen(NavigatingScreen):
     def action_clocks(self) -> None:
         """`L`: start or step a legal clock of the selected incident (`ClockKeys`)."""
         self.clocks.open()
+
+    def action_protocols(self) -> None:
+        """`K`: activate a protocol on the selected incident, or tick its steps."""
+        self.protocols.open()
 
     def action_toggle_reveal(self) -> None:
         """Reveal or mask the selected incident's sensitive text."""

@@ -23,6 +23,7 @@ from rr_tui.screens.confirm import ConfirmBulk
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import AssignDialog, CannotAct, TextPrompt
 from rr_tui.screens.escalate import EscalateDialog, PickList
+from rr_tui.screens.protocol_dialog import ProtocolDialog
 from rr_tui.screens.writing import LongTextPrompt
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
@@ -238,10 +239,19 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "Start a legal or protocol clock, or pause, resume, extend, meet or cancel one",
         show=False,
     ),
+    Key(
+        "protocols.open",
+        "K",
+        "protocols",
+        "Protocols",
+        "Protocols",
+        "Activate a protocol (playbook), or tick its steps",
+        show=False,
+    ),
     Key("views.next", "right_square_bracket", "step_view(1)", "Next view", show=False),
     Key("views.previous", "left_square_bracket", "step_view(-1)", "Previous view", show=False),
 )
-"""Keys of the dashboard itself: search, masking, help, clocks, views."""
+"""Keys of the dashboard itself: search, masking, help, clocks, protocols, views."""
 
 APP_KEYS: tuple[Key, ...] = (
     Key("app.quit", "q", "quit", "Quit"),
@@ -315,6 +325,7 @@ def binding_ids() -> set[str]:
         ConflictsDialog,
         ConfirmBulk,
         ClockDialog,
+        ProtocolDialog,
     )
     for owner in owners:
         ids.update(b.id for b in owner.BINDINGS if isinstance(b, Binding) and b.id)

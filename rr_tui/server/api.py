@@ -32,6 +32,7 @@ from rr_tui.server.routes import (
     handovers,
     incidents,
     meta,
+    protocols,
     timeline,
     users,
 )
@@ -91,6 +92,16 @@ def create_app(
 def _v1() -> APIRouter:
     """Every resource's routes, in the order OpenAPI lists them."""
     v1 = APIRouter(dependencies=[Depends(known_query_only)])
-    for resource in (meta, incidents, timeline, clocks, contacts, users, handovers, analytics):
+    for resource in (
+        meta,
+        incidents,
+        timeline,
+        clocks,
+        protocols,
+        contacts,
+        users,
+        handovers,
+        analytics,
+    ):
         v1.include_router(resource.router)
     return v1

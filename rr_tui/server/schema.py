@@ -122,6 +122,8 @@ incidents = Table(
     # The soonest running clock (`clocks`), kept by every clock write for the queue.
     Column("deadline_at", UtcDateTime),
     Column("deadline_rule", String(64)),
+    # The progress of the latest protocol run (`protocol_runs`), kept by every protocol write.
+    Column("protocol", String(40)),
     Column("change_seq", Integer, nullable=False),
     Index("ix_incidents_change_seq", "change_seq", unique=True),
     Index("ix_incidents_status", "status"),
@@ -163,6 +165,17 @@ clocks = Table(
     Index("ix_clocks_incident", "incident_id", "id"),
 )
 """Legal and protocol clocks (`rr_tui.deadlines.Clock` as `doc`; state and due_at for queries)."""
+
+protocol_runs = Table(
+    "protocol_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("protocol_id", String(64), nullable=False),
+    Column("doc", JSON, nullable=False),
+    Index("ix_protocol_runs_incident", "incident_id", "id"),
+)
+"""Protocols activated on incidents (`rr_tui.deadlines.ProtocolRun` as `doc`)."""
 
 contacts = Table(
     "contacts",

@@ -94,7 +94,9 @@ class QueueRows:
             )
             return mark, self.style("queue--mark")
         if key == "title" and masked:
-            return QUEUE_MASK, self.style("queue--masked")
+            labels = self.options.severity_labels
+            text = cell_text(key, incident, now, labels, masked=QUEUE_MASK)
+            return text, self.style("queue--masked")
         text = cell_text(key, incident, now, self.options.severity_labels)
         if key == "sev":
             return text, self.style(f"queue--{incident.severity.value.lower()}")

@@ -1,0 +1,177 @@
+"""What the protocols key (`K`) does, and how the protocols pane follows the selected incident.
+
+The key opens `ProtocolDialog` on the selected incident with its active runs
+and the protocols that apply, asks for a note where one is wanted, and hands
+the write to the `ProtocolDesk` in a worker of the screen; the answer comes back
+as a store change (through the screen's one update path), the runs now, and a
+toast (naming the clock a step started). The dialog then opens again on the
+same line, so a checklist is ticked from the keyboard in one sitting; `escape`
+closes it. The pane shows what the desk holds for the incident's version,
+fetching when it holds nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol
+
+from rr_tui.deadlines import ProtocolRun
+from rr_tui.deadlines.protocol_wire import ProtocolTick
+from rr_tui.models import EventKind, Incident, TimelineEvent
+from rr_tui.sanitize import clean
+from rr_tui.screens.clock_keys import ClockHost
+from rr_tui.screens.dialogs import TextPrompt
+from rr_tui.screens.protocol_dialog import Picked, ProtocolDialog, choices
+from rr_tui.screens.telling import Toast
+from rr_tui.sync.protocol_desk import ProtocolDesk, Ticked
+from rr_tui.sync.store import StoreChange
+from rr_tui.widgets.protocols import ProtocolsPane
+
+
+class ProtocolHost(ClockHost, Protocol):
+    """What the protocol keys need: the clock keys' host, and the store's changes shown
+    (a tick is sent at once, not through the outbox, so its answer is applied here)."""
+
+    def show_change(self, change: StoreChange) -> None:
+        """Show what changed in the store."""
+
+
+class ProtocolKeys:
+    """The protocols key and pane of one dashboard screen."""
+
+    def __init__(
+        self,
+        host: ProtocolHost,
+        desk: ProtocolDesk | None,
+        zones: Sequence[str],
+        run: Callable[[Coroutine[Any, Any, None]], object],
+    ) -> None:
+        self.host = host
+        self.desk = desk
+        self.zone = zones[0] if zones else "UTC"
+        """The shift zone: tick times are shown in it."""
+        self.run = run
+        """Runs a coroutine as a worker of the screen (errors reported)."""
+        self.pane: ProtocolsPane | None = None
+
+    def make_pane(self) -> ProtocolsPane:
+        """The protocols pane these keys feed (the screen places it)."""
+        self.pane = ProtocolsPane(self.host.clock, self.zone, id="protocols")
+        return self.pane
+
+    def selected(self, incident: Incident | None) -> None:
+        """The screen shows another incident (or a new version of it): show its protocols."""
+        if self.pane is None:
+            return
+        if incident is None or self.desk is None or not self.desk.supported:
+            self.pane.show(incident, ())
+            return
+        held = self.desk.held(incident)
+        self.pane.show(incident, held if held is not None else self.desk.last_known(incident.id))
+        if held is None and (incident.protocol is not None or self.desk.last_known(incident.id)):
+            self._load(incident)
+
+    def timeline(self, incident: Incident | None, events: Sequence[TimelineEvent]) -> None:
+        """The timeline arrived: a protocol event means there are runs to fetch."""
+        if incident is None or self.desk is None or not self.desk.supported:
+            return
+        if self.desk.held(incident) is None and any(e.kind is EventKind.PROTOCOL for e in events):
+            self._load(incident)
+
+    def _load(self, incident: Incident) -> None:
+        async def load() -> None:
+            assert self.desk is not None
+            loaded = await self.desk.load(incident)
+            if not isinstance(loaded, str):
+                self._show(incident.id, loaded)
+
+        self.run(load())
+
+    def _show(self, incident_id: str, runs: Sequence[ProtocolRun]) -> None:
+        shown = self.pane.incident if self.pane is not None else None
+        if self.pane is not None and shown is not None and shown.id == incident_id:
+            self.pane.show(shown, runs)
+
+    def open(self, at: int = 0) -> None:
+        """`K`: the protocols of the selected incident; `at` the line to highlight."""
+        targets = self.host.targets()
+        if self.desk is None or not self.desk.supported:
+            self.host.refuse("This backend keeps no protocols (the rr API does).")
+            return
+        if len(targets) != 1:
+            self.host.refuse("Select one incident: protocols are worked one incident at a time.")
+            return
+        incident = targets[0]
+        desk = self.desk
+
+        async def offer() -> None:
+            protocols = await desk.applying(incident)
+            if isinstance(protocols, str):
+                self.host.refuse(f"Protocols not loaded: {clean(protocols, 200)}")
+                return
+            runs = desk.held(incident)
+            if runs is None:
+                loaded = await desk.load(incident)
+                runs = desk.last_known(incident.id) if isinstance(loaded, str) else loaded
+            offered = choices(protocols, runs, self.host.clock(), self.zone)
+            if not offered:
+                self.host.refuse(f"No protocol covers {incident.region} · {incident.category}.")
+                return
+            dialog = ProtocolDialog(incident, offered, at=at)
+            self.host.ask(dialog, lambda picked: self._picked(incident, picked))
+
+        self.run(offer())
+
+    def _picked(self, incident: Incident, picked: Picked | None) -> None:
+        if picked is None:
+            return
+        choice = picked.choice
+        if choice.protocol is None and (picked.with_note or choice.ticked):
+            title = (
+                "Why untick it? (goes on the timeline)"
+                if choice.ticked
+                else "Note: what was done, a reference number (goes on the timeline)"
+            )
+            prompt = TextPrompt(title, [incident], required=choice.ticked)
+            self.host.ask(prompt, lambda text: self._send(incident, picked, text))
+            return
+        self._send(incident, picked, "")
+
+    def _send(self, incident: Incident, picked: Picked, note: str | None) -> None:
+        if note is None or self.desk is None:
+            return  # escape on the note: nothing sent, everything closed
+        desk = self.desk
+        choice = picked.choice
+        # `incident` is the store's at the dialog's opening, and the dialog reopens after each
+        # answer: its version is the one the last write left.
+        current = incident
+        if choice.protocol is not None:
+            work = desk.activate(current, choice.protocol.id)
+            what = f"{clean(choice.protocol.short, 10)} activated"
+        else:
+            assert choice.run is not None
+            assert choice.step is not None
+            body = ProtocolTick(step=choice.step.id, done=not choice.ticked, note=note)
+            work = desk.tick(current, choice.run.id, body)
+            verb = "unticked" if choice.ticked else "ticked"
+            what = f"{clean(choice.step.id, 64)} {verb}"
+
+        async def send() -> None:
+            self._answered(current, picked, what, await work)
+
+        self.run(send())
+
+    def _answered(self, incident: Incident, picked: Picked, what: str, done: Ticked) -> None:
+        if done.error is not None:
+            self.host.tell(
+                Toast(clean(done.error, 300), title="Protocol not changed", severity="error")
+            )
+            return
+        self.host.show_change(done.change)
+        self._show(incident.id, done.runs)
+        started = f"; {clean(done.clock.rule.id, 64)} clock started" if done.clock else ""
+        self.host.tell(Toast(f"{clean(incident.id, 20)}: {what}{started}", title="Protocol"))
+        # Open again where work goes on: an activated protocol's first step (its heading is
+        # the first line), the step after the one ticked, the one unticked.
+        choice = picked.choice
+        self.open(1 if choice.protocol is not None else picked.index + (not choice.ticked))
