@@ -68,9 +68,10 @@ def _store(tx: Tx, clock: Clock) -> Clock:
 
 
 def _record(
-    tx: Tx, incident: Incident, clock: Clock, actor: Actor, step: str, text: str
+    tx: Tx, incident: Incident, clock: Clock, actor: Actor, step: str, text: str, **more: Any
 ) -> ClockResult:
-    """Store the clock, bump the incident's version and write the timeline event."""
+    """Store the clock, bump the incident's version and write the timeline event (with `more`
+    in its data: an extension's amount, which a paused clock's due time does not show)."""
     clock = _store(tx, clock)
     # Stored state: a running clock past due (missed by itself) still heads the queue.
     running = [kept for kept in stored(tx.conn, incident.id) if kept.state is ClockState.RUNNING]
@@ -92,6 +93,7 @@ def _record(
         state=clock.state.value,
         due_at=clock.due_at.isoformat(),
         reason=text,
+        **more,
     )
     return ClockResult(clock=clock, incident=updated)
 
@@ -223,7 +225,11 @@ def step(
     words = {"met": "met" if changed.state is ClockState.MET else "met late"}
     text = body.evidence if body.step == "met" else body.reason
     past = {"pause": "paused", "resume": "resumed", "extend": "extended", "cancel": "cancelled"}
-    return _record(tx, incident, changed, actor, words.get(body.step) or past[body.step], text)
+    more: dict[str, Any] = {}
+    if body.step == "extend" and body.amount is not None:
+        more["amount_seconds"] = int(body.amount.total_seconds())
+    said = words.get(body.step) or past[body.step]
+    return _record(tx, incident, changed, actor, said, text, **more)
 
 
 def load_incident(conn: Connection, incident_id: str) -> Incident:
