@@ -28,6 +28,7 @@ from textual.widgets import Footer
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
+from rr_tui.screens.care import Care
 from rr_tui.screens.clock_keys import ClockKeys
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
@@ -55,6 +56,7 @@ from rr_tui.screens.navigation import NavigatingScreen
 from rr_tui.screens.telling import Toast, answer, arrival
 from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
+from rr_tui.screens.workload import WorkloadScreen
 from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import Connection
 from rr_tui.sync.contacts import ContactDirectory
@@ -130,6 +132,7 @@ class DashboardScreen(NavigatingScreen):
         self._minute: datetime | None = None
         self.handovers: HandoverPort = NoHandovers()
         """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
+        self.care = Care(options, clock)  # reveals, break timer and reminder (`W`, `B`)
         self.jumper = Jumper(self, options.views)
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
@@ -197,7 +200,10 @@ class DashboardScreen(NavigatingScreen):
             conflicts=len(self.triage.conflicts),
             unacknowledged=self.store.unacknowledged(),
             handover=self.handovers.waiting_from,
+            wellbeing=self.care.status(),
         )
+        if (reminder := self.care.reminder()) is not None:
+            self.tell(reminder)
 
     def _alert(self, change: StoreChange) -> None:
         for incident in change.urgent:
@@ -353,6 +359,7 @@ class DashboardScreen(NavigatingScreen):
         if selected is None:
             return
         self.revealed = self.revealed ^ {selected}
+        self.care.toggled(self.store.get(selected), self.revealed)
         self.query_one(QueueView).revealed = self.revealed
         self.query_one(IncidentDetail).revealed = self.revealed
 
@@ -369,6 +376,15 @@ class DashboardScreen(NavigatingScreen):
     def action_trends(self) -> None:
         """Open the trends: opened per hour, by market or category, medians and SLA."""
         self.app.push_screen(TrendsScreen(self.handovers, self.store.all()))
+
+    def action_workload(self) -> None:
+        """Open incidents per owner; the analyst's reveals and break timer (`W`)."""
+        me = self.triage
+        self.app.push_screen(WorkloadScreen(self.store.all, self.care, lambda: me.me))
+
+    def action_took_break(self) -> None:
+        """`B`: a break was taken; the timer starts again."""
+        self.tell(self.care.took_break())
 
     def action_help(self) -> None:
         """Show the product's keys, grouped (`screens/help.py`)."""
