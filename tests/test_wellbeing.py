@@ -223,6 +223,10 @@ async def test_softened_sensitive_text_is_dim_and_never_bold_once_revealed(
             spans = [s for s in header.spans if header.plain[s.start : s.end] == sensitive.title]
             style = Style.parse(str(spans[0].style))
             assert (bool(style.dim), bool(style.bold)) == (expected_dim, not expected_dim)
+            rows = d.queue.rows
+            title, cell_style = rows._cell("title", sensitive, d.app.clock(), (), (), False)
+            assert title == sensitive.title  # revealed, in the queue too
+            assert (cell_style == rows.style("queue--masked")) is expected_dim
 
 
 @pytest.mark.parametrize("size", SIZES)
