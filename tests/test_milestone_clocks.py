@@ -172,6 +172,12 @@ def test_a_broken_clock_event_is_skipped_not_fatal() -> None:
         (5, "x", EventKind.CLOCK, {"clock_id": 1, "step": "extended", "due_at": "soon"}),
         (6, "x", EventKind.CLOCK, {"clock_id": [1], "step": "started", "due_at": None}),
         (7, "x", EventKind.CLOCK, {"step": "met"}),
+        (
+            8,
+            "x",
+            EventKind.CLOCK,
+            {"clock_id": 1, "step": "met", "state": "exploded", "due_at": minutes(60).isoformat()},
+        ),
     )
     (only,) = outcomes(events, now=30)
     assert (only.state, only.due_at, only.extensions) == ("running", minutes(60), 0)

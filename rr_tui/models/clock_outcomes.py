@@ -28,6 +28,9 @@ from datetime import datetime, timedelta
 from rr_tui.models.incidents import TimelineEvent
 from rr_tui.models.vocabulary import EventKind
 
+STATES = frozenset({"running", "paused", "met", "missed", "cancelled"})
+"""The states a clock event may record (`deadlines.ClockState`'s values)."""
+
 
 @dataclass(frozen=True)
 class ClockOutcome:
@@ -154,7 +157,7 @@ def clock_outcomes(events: Iterable[TimelineEvent], now: datetime) -> tuple[Cloc
         step, state = data.get("step"), data.get("state")
         if not isinstance(clock_id, int) or isinstance(clock_id, bool) or due is None:
             continue
-        if not isinstance(step, str) or not isinstance(state, str):
+        if not isinstance(step, str) or state not in STATES:
             continue
         reading = readings.get(clock_id)
         if reading is None:

@@ -379,8 +379,8 @@ class DashboardScreen(NavigatingScreen):
 
     def action_workload(self) -> None:
         """Open incidents per owner; the analyst's reveals and break timer (`W`)."""
-        me = self.triage
-        self.app.push_screen(WorkloadScreen(self.store.all, self.care, lambda: me.me))
+        triage = self.triage  # who is signed in is known once the backend answered
+        self.app.push_screen(WorkloadScreen(self.store.all, self.care, lambda: triage.me))
 
     def action_took_break(self) -> None:
         """`B`: a break was taken; the timer starts again."""
