@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from rr_tui.models import Severity
 from rr_tui.sync.store import Filter
@@ -28,6 +29,20 @@ class SavedView:
     """Keys that switch to this view, comma-separated ("" for none)."""
     mine: bool = False
     """Only incidents assigned to the signed-in user (the backend says who that is)."""
+
+
+@dataclass(frozen=True)
+class WellbeingOptions:
+    """The analyst's own settings: break reminder, status counters, softer sensitive text."""
+
+    break_after: timedelta | None = None
+    """Remind after this long without a break (None: no reminder)."""
+    remind_again: timedelta = timedelta(minutes=30)
+    """Without a break after the reminder, remind again this much later."""
+    status: bool = False
+    """Show the reveal count and the time since the last break in the status bar."""
+    soften_sensitive: bool = False
+    """Draw revealed sensitive text dimmed, without colour or bold."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class DashboardOptions:
     """A Textual theme name, or `HIGH_CONTRAST_THEME`."""
     columns: tuple[str, ...] = ()
     """Queue column keys in order (see `columns_for`); empty: chosen by width."""
+    wellbeing: WellbeingOptions = field(default_factory=WellbeingOptions)
+    """Break reminder, status counters, softer sensitive text (all off by default)."""
 
 
 HIGH_CONTRAST_THEME = "rr-high-contrast"

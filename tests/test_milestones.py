@@ -139,7 +139,7 @@ def test_sla_missed_when_late_or_still_open_past_due() -> None:
     overdue = milestones(incident(Status.NEW), timeline(), now=minutes(125))
     assert (overdue.sla, overdue.sla_margin) == (SlaState.MISSED, timedelta(minutes=-5))
     assert overdue.responders == ()
-    assert overdue.clocks == ()  # the legal clocks seam: none recorded yet
+    assert overdue.clocks == ()  # no clock event, no clock
 
 
 def test_durations_read_as_people_say_them() -> None:
@@ -153,3 +153,27 @@ def test_durations_read_as_people_say_them() -> None:
             timedelta(minutes=-12),
         )
     ] == ["-", "45m", "2h05m", "3d4h", "-12m"]
+
+
+def test_a_reopening_counts_even_when_the_resolution_is_before_the_timeline_read() -> None:
+    """A partial timeline (PagerDuty's log, a long history cut short) starts after the
+    resolution: the reopening it does hold still counts."""
+    events = timeline(
+        (90, "b", EventKind.REOPENED, status(Status.RESOLVED, Status.ACKNOWLEDGED)),
+    )
+    got = milestones(incident(Status.ACKNOWLEDGED), events, now=minutes(100))
+    assert (got.reopened, got.resolved) == (1, None)
+
+
+def test_resolved_unacknowledged_then_reopened_is_acknowledged_by_the_next_response() -> None:
+    events = timeline(
+        (30, "a", EventKind.RESOLVED, status(Status.NEW, Status.RESOLVED)),
+        (45, "b", EventKind.REOPENED, status(Status.RESOLVED, Status.NEW)),
+        (50, "b", EventKind.ACKNOWLEDGED, status(Status.NEW, Status.ACKNOWLEDGED)),
+        (70, "b", EventKind.RESOLVED, status(Status.ACKNOWLEDGED, Status.RESOLVED)),
+        (80, "c", EventKind.REOPENED, status(Status.RESOLVED, Status.ESCALATED)),
+    )
+    got = milestones(incident(Status.ESCALATED), events, now=minutes(90))
+    assert (got.acknowledged, got.mitigated, got.resolved) == (minutes(50), minutes(30), None)
+    assert got.reopened == 2
+    assert got.sla is SlaState.MET  # the harm stopped at 30, inside the SLA

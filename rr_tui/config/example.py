@@ -134,7 +134,7 @@ def render_example() -> str:
     data = defaults.model_dump(mode="json")
     fields = Settings.model_fields
     out: list[str] = [HEADER]
-    tables = {"notify", "triage", "severities", "profiles", "views", "keymap"}
+    tables = {"notify", "triage", "wellbeing", "severities", "profiles", "views", "keymap"}
     top = {name for name in fields if name not in tables}
     out.extend(_keys((), Settings, data, only=top))
     out.append("")
@@ -148,6 +148,11 @@ def render_example() -> str:
     out.extend(_comment(fields["triage"].description))
     out.append("[triage]")
     out.extend(_keys(("triage",), type(defaults.triage), data["triage"]))
+    out.append("")
+
+    out.extend(_comment(fields["wellbeing"].description))
+    out.append("[wellbeing]")
+    out.extend(_keys(("wellbeing",), type(defaults.wellbeing), data["wellbeing"]))
     out.append("")
 
     out.extend(_comment(type(defaults.severities).__doc__))

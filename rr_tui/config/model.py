@@ -26,12 +26,20 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from rr_tui.config.fields import BindingId, ColumnName, Keys, Name, Section
+from rr_tui.config.fields import (
+    BindingId,
+    ColumnName,
+    Duration,
+    Keys,
+    Name,
+    Section,
+    format_duration,
+)
 from rr_tui.config.profiles import BUILTIN_PROFILES, Profile
 from rr_tui.config.severities import Severities
 from rr_tui.config.views import BUILTIN_VIEWS, View
 from rr_tui.models import Severity, TimeZoneName
-from rr_tui.options import DashboardOptions, SavedView
+from rr_tui.options import DashboardOptions, SavedView, WellbeingOptions
 
 ENV_PREFIX = "RR_TUI_"
 """Environment variables that override settings start with this (nested with `__`)."""
@@ -87,6 +95,41 @@ class Triage(Section):
     """Severity changes ask for a reason, and an empty one is refused."""
     undo_seconds: Annotated[float, Field(ge=0, le=3600)] = 30.0
     """How long after a severity or assignment change `u` can undo it, in seconds."""
+
+
+def _between(low: timedelta, high: timedelta) -> AfterValidator:
+    def check(value: timedelta) -> timedelta:
+        if not low <= value <= high:
+            raise ValueError(
+                f"{format_duration(value)} is not between {format_duration(low)} and "
+                f"{format_duration(high)}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+class Wellbeing(Section):
+    """The analyst at the keyboard: break reminders, the reveal count, softer sensitive text.
+    Everything here is off by default and never stops work."""
+
+    break_reminder: bool = False
+    """Remind you (one toast, never a dialog) when `break_after` has passed since your last
+    break; `B` says you took one."""
+    break_after: Annotated[Duration, _between(timedelta(minutes=10), timedelta(hours=12))] = (
+        timedelta(minutes=90)
+    )
+    """How long after the dashboard opened, or after `B`, the reminder comes (10m to 12h)."""
+    remind_again: Annotated[Duration, _between(timedelta(minutes=5), timedelta(hours=4))] = (
+        timedelta(minutes=30)
+    )
+    """If no break follows, how long until the one reminder comes again (5m to 4h)."""
+    status: bool = False
+    """Show in the status bar how many sensitive items you revealed this shift and the time
+    since your last break."""
+    soften_sensitive: bool = False
+    """Draw revealed sensitive titles and summaries dimmed and without colour or bold, so
+    they read but do not jump out (terminals cannot blur text)."""
 
 
 def _merge_named(builtins: dict[str, dict[str, Any]], given: Any) -> Any:
@@ -152,6 +195,8 @@ class Settings(BaseSettings):
     """Alerts for urgent incidents."""
     triage: Triage = Field(default_factory=Triage)
     """Keyboard triage."""
+    wellbeing: Wellbeing = Field(default_factory=Wellbeing)
+    """Break reminders, the reveal count and softer sensitive text (all off by default)."""
     severities: Severities = Field(default_factory=Severities)
     """Labels and SLA targets per severity."""
     profiles: dict[Name, Profile] = Field(
@@ -229,6 +274,12 @@ class Settings(BaseSettings):
             keymap=dict(self.keymap),
             theme=self.theme,
             columns=tuple(self.columns),
+            wellbeing=WellbeingOptions(
+                break_after=self.wellbeing.break_after if self.wellbeing.break_reminder else None,
+                remind_again=self.wellbeing.remind_again,
+                status=self.wellbeing.status,
+                soften_sensitive=self.wellbeing.soften_sensitive,
+            ),
         )
 
     def sla_targets(self) -> dict[Severity, timedelta]:

@@ -119,7 +119,10 @@ def _unknown_key(loc: Loc) -> str:
         return f"unknown key {name!r}"
     if known == [severity.value for severity in Severity]:
         return f"{name!r} is not one of SEV0..SEV4"
-    close = difflib.get_close_matches(name, known, n=1)
+    close = difflib.get_close_matches(name, known, n=3)
+    # A typo rarely changes how a word starts: `polling` means `poll_interval`, not the
+    # (by letters alone) closer `wellbeing`. Stable sort: the best score among those first.
+    close.sort(key=lambda candidate: not candidate.startswith(name[:3]))
     if close:
         return f"unknown key {name!r} (did you mean {close[0]!r}?)"
     return f"unknown key {name!r} (expected one of: {', '.join(known)})"

@@ -29,6 +29,7 @@ from rr_tui.models.analytics import (
     Trends,
     trends_from,
 )
+from rr_tui.models.clock_outcomes import ClockOutcome, clock_outcomes
 from rr_tui.models.contacts import Contact, WorkingHours
 from rr_tui.models.durations import Duration, format_duration, parse_duration
 from rr_tui.models.fields import (
@@ -65,7 +66,6 @@ from rr_tui.models.fields import (
 from rr_tui.models.handovers import Handover, HandoverAck, HandoverCreate, HandoverList
 from rr_tui.models.incidents import Escalation, Incident, TimelineEvent
 from rr_tui.models.milestones import (
-    ClockOutcome,
     EscalationStep,
     Milestones,
     SlaState,
@@ -181,6 +181,7 @@ __all__ = [
     "UtcDatetime",
     "WallClock",
     "WorkingHours",
+    "clock_outcomes",
     "duration_text",
     "format_duration",
     "milestones",

@@ -19,8 +19,11 @@ timeline. The rules, chosen so that a messy history still gives an honest answer
 - **responders**: everyone who acted on it after it was opened, and everyone it was
   assigned to, in the order they joined.
 
-Legal clocks (a deadline other than the SLA) are not recorded by any backend yet;
-`clocks` is the seam where their outcomes go, empty until then.
+- **reopened**: every reopening the timeline holds (a `reopened` event, or a move
+  out of `resolved`), even when the resolution before it is older than the timeline read.
+- **clocks**: each legal or protocol clock (a deadline other than the SLA) as its
+  `clock` events tell it: met, missed and by how much, paused, extended
+  (`models.clock_outcomes` has the rules).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rr_tui.models.clock_outcomes import ClockOutcome, clock_outcomes
 from rr_tui.models.incidents import Incident, TimelineEvent
 from rr_tui.models.vocabulary import EventKind, Status
 
@@ -40,22 +44,6 @@ class SlaState(StrEnum):
     MET = "met"
     MISSED = "missed"
     RUNNING = "running"
-
-
-@dataclass(frozen=True)
-class ClockOutcome:
-    """How one legal clock ended (the seam for the clocks work: none are recorded yet)."""
-
-    rule: str
-    due_at: datetime
-    done_at: datetime | None
-
-    @property
-    def missed_by(self) -> timedelta | None:
-        """How late the deliverable was (None: met, or not done yet)."""
-        if self.done_at is None or self.done_at <= self.due_at:
-            return None
-        return self.done_at - self.due_at
 
 
 @dataclass(frozen=True)
@@ -163,7 +151,8 @@ def milestones(incident: Incident, timeline: Sequence[TimelineEvent], now: datet
             mitigated = event.at
         if to == Status.RESOLVED.value:
             resolved = event.at
-        elif resolved is not None:
+        elif resolved is not None or event.kind is EventKind.REOPENED:
+            # A reopening counts even when its resolution is older than the timeline read.
             resolved = None
             reopened += 1
     if resolved is None and incident.status is Status.RESOLVED and incident.resolved_at:
@@ -189,6 +178,7 @@ def milestones(incident: Incident, timeline: Sequence[TimelineEvent], now: datet
         reopened=reopened,
         escalations=tuple(steps),
         responders=tuple(responders),
+        clocks=clock_outcomes(events, now),
     )
 
 

@@ -142,7 +142,8 @@ def _title(incident: Incident, reveal: bool) -> str:
     return md.cell(incident.title, 120) if reveal or not incident.sensitive else LIST_MASK
 
 
-def _deadline(incident: Incident, now: datetime) -> str:
+def deadline_text(incident: Incident, now: datetime) -> str:
+    """The next deadline as the handover says it: `SLA in 14m`, `SLA breached 10m ago`."""
     if not _live(incident):
         return "SLA stopped"
     left = incident.due_at - now
@@ -213,7 +214,13 @@ def _incident_row(
 ) -> tuple[str, str, str, str, str]:
     """Id, `middle` (status or severity), owner, deadline, title: the open and at-risk rows."""
     owner = md.cell(incident.assignee or "unassigned")
-    return (md.cell(incident.id), middle, owner, _deadline(incident, now), _title(incident, reveal))
+    return (
+        md.cell(incident.id),
+        middle,
+        owner,
+        deadline_text(incident, now),
+        _title(incident, reveal),
+    )
 
 
 def render_json(summary: HandoverSummary, *, reveal: bool = False) -> str:

@@ -18,7 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from rr_tui.models import Incident, Milestones, SlaState, TimelineEvent, duration_text
+from rr_tui.models import (
+    ClockOutcome,
+    Incident,
+    Milestones,
+    SlaState,
+    TimelineEvent,
+    duration_text,
+)
 from rr_tui.present import markdown as md
 from rr_tui.present.format import SOURCE_LABELS, category_label
 from rr_tui.present.masks import LIST_MASK
@@ -47,6 +54,44 @@ def _sla_line(facts: Milestones) -> str:
     if facts.sla is SlaState.MISSED:
         return f"SLA (mitigate by {due}): **missed** by {margin}."
     return f"SLA (mitigate by {due}): running, {margin} left."
+
+
+def _clock_outcome(clock: ClockOutcome) -> str:
+    """`met, 20m to spare`, `missed by 1h05m`, `paused, 40m left`, `cancelled`."""
+    if clock.state == "cancelled" or clock.margin is None:
+        return clock.state
+    if clock.state == "missed":
+        return f"**missed** by {duration_text(clock.missed_by)}"
+    if clock.state == "met":
+        return f"**met**, {duration_text(clock.margin)} to spare"
+    return f"{clock.state}, {duration_text(clock.margin)} left"
+
+
+def _clock_lines(facts: Milestones) -> list[str]:
+    """The legal and protocol clocks: one row each, or a line saying there were none."""
+    if not facts.clocks:
+        return ["Legal clocks: none recorded for this incident."]
+    return [
+        "Legal clocks:",
+        "",
+        *md.table(
+            ("Rule", "Started", "Due", "Done", "Outcome", "Paused", "Extended"),
+            [
+                (
+                    md.cell(clock.rule, 64),
+                    md.when(clock.started),
+                    md.when(clock.due_at),
+                    md.when(clock.done_at),
+                    _clock_outcome(clock),
+                    f"{clock.pauses}x, {duration_text(clock.paused)}" if clock.pauses else "-",
+                    f"{clock.extensions}x, +{duration_text(clock.extended_by)}"
+                    if clock.extensions
+                    else "-",
+                )
+                for clock in facts.clocks
+            ],
+        ),
+    ]
 
 
 def _what(event: TimelineEvent, names: Callable[[str], str]) -> str:
@@ -120,7 +165,7 @@ def render_markdown(
         "",
         _sla_line(facts),
         f"Reopened: {facts.reopened} time(s).",
-        "Legal clocks: none recorded for this incident.",
+        *_clock_lines(facts),
         "",
         "## Responders",
         "",
@@ -210,7 +255,24 @@ def render_json(
             "state": facts.sla.value,
             "margin_seconds": int(facts.sla_margin.total_seconds()),
         },
-        "clocks": [],
+        "clocks": [
+            {
+                "clock_id": clock.clock_id,
+                "rule": clock.rule,
+                "state": clock.state,
+                "started_at": clock.started.isoformat(),
+                "due_at": clock.due_at.isoformat(),
+                "done_at": _iso(clock.done_at),
+                "margin_seconds": None
+                if clock.margin is None
+                else int(clock.margin.total_seconds()),
+                "pauses": clock.pauses,
+                "paused_seconds": int(clock.paused.total_seconds()),
+                "extensions": clock.extensions,
+                "extended_seconds": int(clock.extended_by.total_seconds()),
+            }
+            for clock in facts.clocks
+        ],
         "reopened": facts.reopened,
         "responders": list(facts.responders),
         "escalations": [

@@ -28,12 +28,10 @@ from textual.widgets import Footer
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
+from rr_tui.screens.care import Care
 from rr_tui.screens.clock_keys import ClockKeys
 from rr_tui.screens.conflicts import ConflictsDialog
 from rr_tui.screens.dialogs import CannotAct
-from rr_tui.screens.exports import postmortem_of
-from rr_tui.screens.handover import HandoverScreen
-from rr_tui.screens.help import HelpScreen
 from rr_tui.screens.jump import Jumper
 from rr_tui.screens.keys import (
     PANE_KEYS,
@@ -51,10 +49,9 @@ from rr_tui.screens.messages import (
     TriageReported,
     ViewApplied,
 )
-from rr_tui.screens.navigation import NavigatingScreen
+from rr_tui.screens.opening import OpeningScreen
 from rr_tui.screens.protocol_keys import ProtocolKeys
 from rr_tui.screens.telling import Toast, answer, arrival
-from rr_tui.screens.trends import TrendsScreen
 from rr_tui.screens.triage_keys import TriageKeys
 from rr_tui.sync.clock_alerts import AlertTracker
 from rr_tui.sync.clock_desk import ClockDesk
@@ -71,7 +68,7 @@ from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar, StatusInfo
 
 
-class DashboardScreen(NavigatingScreen):
+class DashboardScreen(OpeningScreen):
     """Everything on one screen."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -142,6 +139,7 @@ class DashboardScreen(NavigatingScreen):
         self._minute: datetime | None = None
         self.handovers: HandoverPort = NoHandovers()
         """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
+        self.care = Care(options, clock)  # reveals, break timer and reminder (`W`, `B`)
         self.jumper = Jumper(self, options.views)
         for key, found in view_bindings(options.views).key_to_bindings.items():
             self._bindings.key_to_bindings.setdefault(key, []).extend(found)
@@ -212,7 +210,10 @@ class DashboardScreen(NavigatingScreen):
             conflicts=len(self.triage.conflicts),
             unacknowledged=self.store.unacknowledged(),
             handover=self.handovers.waiting_from,
+            wellbeing=self.care.status(),
         )
+        if (reminder := self.care.reminder()) is not None:
+            self.tell(reminder)
 
     def _alert(self, change: StoreChange) -> None:
         for incident in change.urgent:
@@ -374,26 +375,9 @@ class DashboardScreen(NavigatingScreen):
         if selected is None:
             return
         self.revealed = self.revealed ^ {selected}
+        self.care.toggled(self.store.get(selected), self.revealed)
         self.query_one(QueueView).revealed = self.revealed
         self.query_one(IncidentDetail).revealed = self.revealed
-
-    def action_postmortem(self) -> None:
-        """Write the selected incident's post-mortem draft; toast the path (or why not)."""
-        detail = self.query_one(IncidentDetail)
-        self.tell(postmortem_of(detail, self.options, self.revealed, self.clock(), self.directory))
-
-    def action_handover(self) -> None:
-        """Open the shift handover: summary, the note waiting, `a` to acknowledge it."""
-        reveal = self.options.reveal_sensitive
-        self.app.push_screen(HandoverScreen(self.handovers, self.store.all(), reveal=reveal))
-
-    def action_trends(self) -> None:
-        """Open the trends: opened per hour, by market or category, medians and SLA."""
-        self.app.push_screen(TrendsScreen(self.handovers, self.store.all()))
-
-    def action_help(self) -> None:
-        """Show the product's keys, grouped (`screens/help.py`)."""
-        self.app.push_screen(HelpScreen(self.options))
 
     def commands(self) -> Iterable[SystemCommand]:
         """Palette entries: every titled key, then one per saved view."""

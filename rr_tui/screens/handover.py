@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
 from rr_tui.models import Incident
-from rr_tui.present.handover import render_markdown, summarize
+from rr_tui.present.handover import summarize
 from rr_tui.sanitize import clean
 from rr_tui.sync.shift import HandoverPort
+from rr_tui.widgets.handover_text import handover_renderable
 
 SHIFT = timedelta(hours=8)
 """How far back the screen's handover looks (the CLI's `--since` default)."""
@@ -34,6 +36,7 @@ class HandoverScreen(Screen[None]):
     DEFAULT_CSS = """
     HandoverScreen #handover-title { height: 1; background: $panel; padding: 0 1; }
     HandoverScreen #handover-body { height: 1fr; padding: 0 1; }
+    HandoverScreen #handover-text { height: auto; }
     """
 
     BINDINGS = [
@@ -54,7 +57,7 @@ class HandoverScreen(Screen[None]):
         """A title line, the summary, the footer."""
         yield Static("SHIFT HANDOVER · reading…", id="handover-title")
         with VerticalScroll(id="handover-body"):
-            yield Markdown("", id="handover-text")
+            yield Static("", id="handover-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -71,7 +74,8 @@ class HandoverScreen(Screen[None]):
         record = await self.desk.shift_or_reason(self.incidents, SHIFT)
         title = self.query_one("#handover-title", Static)
         if isinstance(record, str):
-            title.update(f"SHIFT HANDOVER · {clean(record, 200)}")
+            # The reason carries a backend's words: text, never markup.
+            title.update(Text(f"SHIFT HANDOVER · {clean(record, 200)}"))
             return
         summary = summarize(
             record.incidents, record.timelines, record.notes, since=record.since, now=record.now
@@ -81,7 +85,9 @@ class HandoverScreen(Screen[None]):
             "SHIFT HANDOVER · last 8h · "
             + (f"{waiting} note(s) to acknowledge: a" if waiting else "no note waiting")
         )
-        await self.query_one(Markdown).update(render_markdown(summary, reveal=self.reveal))
+        # Rich text and tables in one Static: Textual's Markdown took seconds (RELIABILITY.md).
+        body = handover_renderable(summary, reveal=self.reveal)
+        self.query_one("#handover-text", Static).update(body)
 
     @work(exclusive=True, group="handover-ack", exit_on_error=False)
     async def action_acknowledge(self) -> None:

@@ -4,8 +4,8 @@
 Left, Copy selected text) beside the product's keys. This screen is made from
 the same definitions as the bindings (`screens/keys.py`, and the queue's and the
 stakeholder pane's own bindings), with the user's keymap applied, so it shows
-exactly the keys that work, in four groups: navigate, triage, views, contacts
-(and the app's own few).
+exactly the keys that work, in five groups: navigate, triage, views, contacts,
+shift (post-mortem, clocks, handover, trends, workload, break) and the app's own few.
 """
 
 from __future__ import annotations
@@ -94,6 +94,18 @@ def groups(options: DashboardOptions) -> list[tuple[str, list[Row]]]:
     ]
     contacts = [_row(key, keymap) for key in _ids(SCREEN_KEYS, "app.search_contacts")]
     contacts += [row for row in _bound(StakeholderPane.BINDINGS, keymap) if row.keys != "/"]
+    shift = [
+        _row(key, keymap)
+        for key in _ids(
+            SCREEN_KEYS,
+            "incident.postmortem",
+            "clocks.open",
+            "shift.handover",
+            "shift.trends",
+            "shift.workload",
+            "wellbeing.took_break",
+        )
+    ]
     app = [_row(key, keymap) for key in APP_KEYS]
     app += [
         Row(row.keys, "This list")
@@ -105,6 +117,7 @@ def groups(options: DashboardOptions) -> list[tuple[str, list[Row]]]:
         ("TRIAGE (the marked incidents, else the selected one)", triage),
         ("VIEWS", views),
         ("CONTACTS", contacts),
+        ("SHIFT", shift),
         ("APP", app),
     ]
 

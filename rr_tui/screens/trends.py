@@ -125,7 +125,8 @@ class TrendsScreen(Screen[None]):
         trends = await self.desk.trends_or_reason(self.incidents, HOURS, Bucket.HOUR, self.group)
         title = self.query_one("#trends-title", Static)
         if isinstance(trends, str):
-            title.update(f"TRENDS · {clean(trends, 200)}")
+            # The reason carries a backend's words: text, never markup.
+            title.update(Text(f"TRENDS · {clean(trends, 200)}"))
             return
         counts = hourly(trends)
         title.update(

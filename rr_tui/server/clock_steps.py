@@ -69,9 +69,10 @@ def _store(tx: Tx, clock: Clock) -> Clock:
 
 
 def _record(
-    tx: Tx, incident: Incident, clock: Clock, actor: Actor, step: str, text: str
+    tx: Tx, incident: Incident, clock: Clock, actor: Actor, step: str, text: str, **more: Any
 ) -> ClockResult:
-    """Store the clock, bump the incident's version and write the timeline event."""
+    """Store the clock, bump the incident's version and write the timeline event (with `more`
+    in its data: an extension's amount, which a paused clock's due time does not show)."""
     clock = _store(tx, clock)
     # Stored state: a running clock past due (missed by itself) still heads the queue.
     running = [kept for kept in stored(tx.conn, incident.id) if kept.state is ClockState.RUNNING]
@@ -93,6 +94,7 @@ def _record(
         state=clock.state.value,
         due_at=clock.due_at.isoformat(),
         reason=text,
+        **more,
     )
     return ClockResult(clock=clock, incident=updated)
 
@@ -198,7 +200,11 @@ def step(
     except ClockError as error:
         raise _refused(error) from None
     text = body.evidence if body.step == "met" else body.reason
-    return _record(tx, incident, changed, actor, word, text)
+    more: dict[str, Any] = {}
+    if body.step == "extend" and body.amount is not None:
+        # A paused clock's due time does not show the extension: its amount goes on the event.
+        more["amount_seconds"] = int(body.amount.total_seconds())
+    return _record(tx, incident, changed, actor, word, text, **more)
 
 
 def load_incident(conn: Connection, incident_id: str) -> Incident:

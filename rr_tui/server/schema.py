@@ -140,6 +140,8 @@ timeline = Table(
     Column("data", JSON, nullable=False),
     Column("message", Text, nullable=False),
     Index("ix_timeline_incident", "incident_id", "seq"),
+    # Trends: the first event of some kinds per incident (migration 0005).
+    Index("ix_timeline_kind", "kind", "incident_id", "at"),
 )
 
 escalations = Table(

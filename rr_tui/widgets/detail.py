@@ -145,10 +145,12 @@ class IncidentDetail(Vertical):
         ):
             text.append(QUEUE_MASK, "italic dim")
         else:
-            text.append(clean(incident.title, 300), "bold")
+            # Softened (wellbeing option): revealed sensitive text in dim grey, never bold.
+            soft = incident.sensitive and self.options.wellbeing.soften_sensitive
+            text.append(clean(incident.title, 300), "dim" if soft else "bold")
             if incident.summary:
                 text.append("\n")
-                text.append(clean(incident.summary, 600))
+                text.append(clean(incident.summary, 600), "dim" if soft else "")
         text.append("\n")
         text.append(f"owner: {clean(incident.assignee or '—', 64)}  ", "dim")
         text.append(f"source: {SOURCE_LABELS[incident.source]}  ", "dim")

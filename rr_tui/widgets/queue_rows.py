@@ -98,6 +98,9 @@ class QueueRows:
             text = cell_text(key, incident, now, labels, masked=QUEUE_MASK)
             return text, self.style("queue--masked")
         text = cell_text(key, incident, now, self.options.severity_labels)
+        if key == "title" and incident.sensitive and self.options.wellbeing.soften_sensitive:
+            # Revealed, but drawn like the mask (muted, no colour): it reads, it does not shout.
+            return text, self.style("queue--masked")
         if key == "sev":
             return text, self.style(f"queue--{incident.severity.value.lower()}")
         if key == "sla" and sla(incident, now)[1]:

@@ -94,6 +94,8 @@ class StatusInfo:
     """New urgent incidents (SEV0/SEV1 by default) nobody has acknowledged yet."""
     handover: str = ""
     """Who wrote the newest handover note not yet acknowledged ("": none waiting)."""
+    wellbeing: str = ""
+    """The analyst's reveal count and break timer, when they asked for it ("": not shown)."""
 
 
 class StatusBar(Widget):
@@ -151,6 +153,9 @@ class StatusBar(Widget):
         if status.handover:
             # Stays until the incoming lead acknowledges it on the handover screen.
             parts.append((1, Text(f"✉ handover from {clean(status.handover, 30)} [H]", "bold")))
+        if status.wellbeing:
+            # Below the alarms and counts: a narrow bar drops it first among them.
+            parts.append((4, Text(clean(status.wellbeing, 60), "dim")))
         if status.waiting:
             parts.append((0, Text(f"↻ {status.waiting} waiting", "bold yellow")))
         if status.conflicts:
