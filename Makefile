@@ -55,10 +55,12 @@ pytest: $(STAMP) tools
 # whatever the URL, and its hostile strings are test_stored_text's. Not
 # test_reliability: its faults are the client's and its restart reopens a SQLite file.
 # Their store paths are covered above, so a second run would add time and nothing new.
-# Also the migrations and the database settings (test_migrations, test_db_config).
+# Also the migrations and the database settings (test_migrations, test_db_config), and
+# the kept head of the no-change poll and bulk seeding (test_recent_head: PostgreSQL is
+# where a head is kept; test_bulk), ~3 s together.
 STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py tests/test_api.py \
   tests/test_delta.py tests/test_pg_writers.py tests/test_multiprocess.py \
-  tests/test_migrations.py tests/test_db_config.py
+  tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py
 
 pytest-pg: $(STAMP)
 	scripts/pg.sh run $(BIN)/python -m pytest -q $(STORE_TESTS)

@@ -66,9 +66,11 @@ def _prepare(url: str) -> str:
         store.close()
 
 
-ROUNDS = 3
+ROUNDS = 5
 """Rounds over the three servers, interleaved, so a burst of load elsewhere on the
-machine falls on every case alike; each figure is its median round."""
+machine falls on every case alike. Each rate is its median round; each ratio the
+median of the rounds' own ratios (cases measured seconds apart, under the same
+load), with the lowest and highest round in its note."""
 
 
 @contextmanager
@@ -83,7 +85,10 @@ def _server(url: str, *flags: str) -> Iterator[tuple[str, dict[str, str]]]:
         yield target, headers
 
 
-def _measure(cases: dict[str, tuple[str, dict[str, str]]], seconds: float) -> dict[str, float]:
+def _measure(
+    cases: dict[str, tuple[str, dict[str, str]]], seconds: float
+) -> dict[str, list[float]]:
+    """Each case's rate in every round, in order."""
     rounds: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(ROUNDS):
         for name, (target, headers) in cases.items():
@@ -91,10 +96,20 @@ def _measure(cases: dict[str, tuple[str, dict[str, str]]], seconds: float) -> di
             assert set(load.statuses) == {304}, (name, load.statuses)
             rounds[name].append(load.rps)
             print(f"  {name}: {load.rps:,.0f} req/s, load generator at {load.client_cpu:.0%} CPU")
-    return {name: statistics.median(values) for name, values in rounds.items()}
+    return rounds
 
 
-def run(seconds: float = 3.0) -> list[Figure]:
+def _ratio(
+    name: str, rounds: dict[str, list[float]], case: str, base: str, base_name: str, note: str
+) -> Figure:
+    """The median of the rounds' ratios of `case` to `base`, the spread in the note."""
+    ratios = sorted(a / b for a, b in zip(rounds[case], rounds[base], strict=True))
+    median = statistics.median(ratios)
+    spread = f"rounds {ratios[0]:.2f}-{ratios[-1]:.2f}x"
+    return Figure(name, round(median, 2), "x", note=f"to {base_name}, {spread}; {note}")
+
+
+def run(seconds: float = 2.0) -> list[Figure]:
     """SQLite 1 process, PostgreSQL 1 and 2 processes; ratios to SQLite and to PG 1."""
     note = (
         f"If-None-Match 304; {CONNECTIONS} keep-alive connections; nothing pinned; "
@@ -111,28 +126,31 @@ def run(seconds: float = 3.0) -> list[Figure]:
             cases["postgresql 2 processes"] = stack.enter_context(_server(two, "--workers", "2"))
         else:
             print("  no PostgreSQL (RR_TEST_STORE_URL): its figures are left out")
-        rps = _measure(cases, seconds)
-    sqlite = round(rps["sqlite 1 process"], 1)
+        rounds = _measure(cases, seconds)
+    rps = {name: round(statistics.median(values), 1) for name, values in rounds.items()}
+    sqlite = rps["sqlite 1 process"]
     figures = [Figure("polls.sqlite.1proc.rps", sqlite, "req/s", note=note)]
     if len(rps) == 1:
         return figures
-    one_rps, two_rps = (round(rps[f"postgresql {n}"], 1) for n in ("1 process", "2 processes"))
+    one_rps, two_rps = (rps[f"postgresql {n}"] for n in ("1 process", "2 processes"))
     return [
         *figures,
-        Figure(
-            "polls.pg.1proc.rps",
-            one_rps,
-            "req/s",
+        Figure("polls.pg.1proc.rps", one_rps, "req/s", "polls.sqlite.1proc.rps", sqlite, note),
+        Figure("polls.pg.2proc.rps", two_rps, "req/s", "polls.pg.1proc.rps", one_rps, note),
+        _ratio(
+            "polls.pg.1proc.vs_sqlite",
+            rounds,
+            "postgresql 1 process",
+            "sqlite 1 process",
             "polls.sqlite.1proc.rps",
-            sqlite,
             f"target >= 0.8x; {note}",
         ),
-        Figure(
-            "polls.pg.2proc.rps",
-            two_rps,
-            "req/s",
+        _ratio(
+            "polls.pg.2proc.vs_1proc",
+            rounds,
+            "postgresql 2 processes",
+            "postgresql 1 process",
             "polls.pg.1proc.rps",
-            one_rps,
             f"target >= 1.6x; {note}",
         ),
     ]

@@ -36,6 +36,7 @@ from sqlalchemy import make_url
 
 from rr_tui.models import API_PREFIX, IncidentCreate, Role, Severity
 from rr_tui.server import seed_data
+from rr_tui.server.head import RECENT
 from rr_tui.server.store import Actor, Store
 from tests.conftest import LEAD, STORE_URL, store_url
 from tests.test_delta import Poller
@@ -200,6 +201,9 @@ def follow(process: Process, stop: threading.Event, poller_out: list[Poller]) ->
         poller_out.append(poller)
         while not stop.is_set():
             poller.poll_page()
+        # The last write may have gone through the other process: this one may answer
+        # "nothing yet" for up to `RECENT` seconds after it (`HeadReader.recent`), never more.
+        time.sleep(RECENT)
         poller.poll()
 
 

@@ -87,7 +87,9 @@ async def test_a_commit_through_another_process_wakes_the_waiters(
 ) -> None:
     """A second server over the same database file has its own engine: no commit hook reaches
     this one, only the head check does."""
-    other = Store.open(f"sqlite:///{tmp_path / 'rr.db'}", sqlite_sync="normal")
+    # The same database as `pushing.store`, SQLite file or PostgreSQL schema alike.
+    url = pushing.store.engine.url.render_as_string(hide_password=False)
+    other = Store.open(url, sqlite_sync="normal")
     try:
         with ServerThread(create_app(other, TEST_USERS)) as thread:
             async with pushing.client() as client:

@@ -8,7 +8,10 @@ alone, as `uvicorn --factory rr_tui.server.factory:app_from_env` would.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import socket
 from pathlib import Path
 
 import httpx
@@ -47,6 +50,46 @@ def test_two_workers_serve_one_database_and_stop_together(tmp_path: Path) -> Non
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
         assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _established_on(pid: int, port: int) -> int:
+    """Connections to `port` that process `pid` holds (its socket fds, in /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    held = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01" and fields[9] in inodes:  # ESTABLISHED
+            held += 1
+    return held
+
+
+def test_two_workers_share_the_connections(tmp_path: Path) -> None:
+    """Each worker listens on its own SO_REUSEPORT socket. On one inherited socket the first
+    process to wake took every connection waiting: of 16 opened at once (as the bench's load
+    generator and a proxy's pool open them), 16 on one worker and none on the other."""
+    db = tmp_path / "spread.db"
+    with serve("--db", str(db), "--workers", "2", "--token", TOKEN) as (process, url, _banner):
+        port = int(url.rsplit(":", 1)[1])
+        # Connected before any is served: they wait together for the workers to accept them.
+        conns = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            ask = f"GET {API_PREFIX}/healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+            for conn in conns:
+                conn.sendall(ask)
+            for conn in conns:
+                assert conn.recv(64).startswith(b"HTTP/1.1 200")
+            held = [_established_on(pid, port) for pid in _children(process.pid)]
+        finally:
+            for conn in conns:
+                conn.close()
+    assert sum(held) == 16
+    assert min(held) > 0, held
 
 
 def test_the_factory_builds_the_server_from_the_environment(tmp_path: Path) -> None:

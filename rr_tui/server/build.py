@@ -163,16 +163,20 @@ def serve(
         return 1
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{sock.getsockname()[1]}"
-    for line in banner(server, base, tokens):
-        print(line)
-    if workers > 1:
-        print(f"serving from {workers} processes")
-    sys.stdout.flush()
+
+    def show_banner() -> None:
+        for line in banner(server, base, tokens):
+            print(line)
+        if workers > 1:
+            print(f"serving from {workers} processes")
+        sys.stdout.flush()
+
     if workers > 1:
         from rr_tui.server.workers import run_workers
 
         server.store.engine.dispose()  # the workers open their own connections
-        with sock:
-            return run_workers(sock, workers, worker_env or {}, quiet=quiet)
+        # Shown once every worker listens: a client that reads the banner can connect.
+        return run_workers(sock, workers, worker_env or {}, quiet=quiet, ready=show_banner)
+    show_banner()
     Uvicorn(uvicorn_config(server.app, quiet=quiet, foreground=True)).run(sockets=[sock])
     return 0

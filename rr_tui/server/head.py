@@ -8,9 +8,18 @@ transaction; READ COMMITTED sees the last commit either way) and no pre-ping; a
 connection a database restart broke is instead retried once on a fresh one, so
 the first poll after a restart still answers. SQLite reads a local file: the
 store's engine serves it as before.
+
+On PostgreSQL the no-change poll need not read at all (`recent`): the last read
+is kept for `RECENT` seconds, so at a thousand polls a second a process reads
+the head about twenty times. What that costs in freshness, and why the delta
+protocol stays exact, is argued at `recent`.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
 
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.exc import DBAPIError
@@ -20,13 +29,30 @@ from rr_tui.server import schema
 SEQ_QUERY = select(schema.counters.c.value).where(schema.counters.c.name == "change_seq")
 """The newest change number: one indexed read."""
 
+RECENT = 0.05
+"""Seconds a head read on PostgreSQL answers no-change polls (`HeadReader.recent`) for."""
+
 
 class HeadReader:
     """Reads `counters.change_seq` for a store, in one round trip where it matters."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        recent: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._own = engine.dialect.name != "sqlite"
         self._engine = engine
+        # None: `RECENT` across the network, nothing kept for SQLite's local read.
+        self._recent = (RECENT if self._own else 0.0) if recent is None else recent
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._generation = 0
+        """Bumped by `forget`: a read begun before a commit must not be kept after it."""
+        self._kept: tuple[int, float] | None = None
+        """The last read kept: (change number, `clock()` when its read began)."""
         if self._own:
             # As many connections as the store's pool keeps (QueuePool.size()).
             size = int(getattr(engine.pool, "size", lambda: 5)())
@@ -39,8 +65,53 @@ class HeadReader:
         """Whether a read is a local file's (SQLite: microseconds, fine on the event loop)."""
         return not self._own
 
+    def recent(self) -> int | None:
+        """A head read begun under `RECENT` seconds ago, or None (then `read`). No I/O.
+
+        Why a kept head keeps the delta protocol exact. It is only ever used to
+        answer "nothing changed" (304, an empty page, or the start of a held
+        wait); a page of changes is always read from one snapshot with its own
+        head (`Store.changes`). So the worst a kept head can do is answer
+        "nothing yet" for a change committed since its read began, and the
+        client, whose cursor did not move, gets that change at its next poll:
+        nothing is lost, skipped or sent twice. How late it can be:
+
+        - a commit through this process `forget`s the kept head once it is
+          visible, and a read begun before it is not kept after it (the
+          generation), so this process's own writes are seen by the next poll;
+        - a client whose cursor is past the kept head (it came from another
+          process, newer) is not current against it: its poll reads afresh;
+        - a commit through another process is answered "nothing yet" for at
+          most `RECENT` seconds after it: the kept read began before the
+          commit, and no read older than `RECENT` is used. Held requests learn
+          of it within the push watcher's tick (0.1 s) in the same way, so a
+          poll is never later than a push would be.
+        """
+        kept = self._kept
+        if kept is None or self._clock() - kept[1] >= self._recent:
+            return None
+        return kept[0]
+
+    def forget(self) -> None:
+        """A write committed through this process: the kept head is out of date."""
+        with self._lock:
+            self._generation += 1
+            self._kept = None
+
     def read(self) -> int:
-        """The newest change number (0 for a new store)."""
+        """The newest change number (0 for a new store), read now; kept for `recent`."""
+        with self._lock:
+            generation = self._generation
+        began = self._clock()
+        value = self._read()
+        if self._recent > 0:
+            with self._lock:
+                # Kept only if no commit of ours came meanwhile, and no newer read was kept.
+                if generation == self._generation and (self._kept is None or self._kept[1] < began):
+                    self._kept = (value, began)
+        return value
+
+    def _read(self) -> int:
         for attempt in (1, 2):
             try:
                 with self._engine.connect() as conn:

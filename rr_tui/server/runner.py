@@ -24,16 +24,30 @@ from rr_tui.server.limits import ACCEPT_BATCH, DEFAULT_LIMITS, ServerLimits
 from rr_tui.server.protocol import guarded_protocol
 
 
-def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening socket; port 0 picks a free one."""
+def bind(
+    host: str = "127.0.0.1", port: int = 0, *, reuse_port: bool = False, listen: bool = True
+) -> socket.socket:
+    """A listening socket; port 0 picks a free one.
+
+    `reuse_port`: several sockets (one per worker process) may listen on the
+    port, and the kernel spreads new connections evenly over them; `listen`
+    False only holds the port (`workers`).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # Name IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets
     # only when the proto says TCP, and without it keep-alive answers wait 40 ms
     # on Nagle's algorithm and the client's delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        if listen:
+            sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
     return sock
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rr_tui.models import EscalationCreate, IncidentPatch, Status
 from rr_tui.server import schema, seed_data
+from rr_tui.server.bulk import create_many
 from rr_tui.server.simulator import SIMULATOR
 from rr_tui.server.store import Actor, Store
 
@@ -100,9 +101,17 @@ def _within_sla(
     return replace(seed, created_ago=max(min(seed.created_ago, budget), timedelta(minutes=2)))
 
 
+BULK_BATCH = 5_000
+"""Incidents built and inserted at a time by `seed_bulk` (bounds its memory)."""
+
+
 def seed_bulk(store: Store, count: int, rng: random.Random | None = None) -> None:
-    """Add `count` random open incidents in one transaction (benchmarks, load tests)."""
+    """Add `count` random open incidents in one transaction (benchmarks, load tests).
+
+    Through `bulk.create_many`: 100,000 incidents in seconds rather than minutes.
+    """
     rng = rng or random.Random(7)
     with store.write() as tx:
-        for _ in range(count):
-            tx.create(seed_data.random_incident(rng), SIMULATOR)
+        for start in range(0, count, BULK_BATCH):
+            batch = [seed_data.random_incident(rng) for _ in range(min(BULK_BATCH, count - start))]
+            create_many(tx, batch, SIMULATOR)

@@ -80,8 +80,8 @@ class Store:
         # SQLite serialises writers anyway; queueing them here first keeps the
         # threadpool from spinning on the database lock.
         self._write_lock = threading.Lock()
-        self.epoch = self._init_counters()
         self._head = HeadReader(engine)
+        self.epoch = self._init_counters()
         self._contacts: list[Contact] | None = None
         self._contacts_etag = ""
 
@@ -114,10 +114,14 @@ class Store:
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        with self._write_lock, self.engine.connect() as conn:
-            conn.execution_options(**{schema.WRITE: True})
-            with conn.begin():
-                yield conn
+        try:
+            with self._write_lock, self.engine.connect() as conn:
+                conn.execution_options(**{schema.WRITE: True})
+                with conn.begin():
+                    yield conn
+        finally:
+            # Committed (or rolled back) and visible: the next poll reads the head afresh.
+            self._head.forget()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -134,6 +138,15 @@ class Store:
     def head(self) -> Cursor:
         """The cursor of the newest change: one indexed read, for the no-change fast path."""
         return Cursor(self.epoch, self._head.read())
+
+    def recent_head(self) -> Cursor | None:
+        """A head read moments ago, or None: see `HeadReader.recent` for what it may miss.
+
+        No I/O, so the no-change poll can answer from it on the event loop.
+        Only ever for answering "nothing changed"; `head` reads now.
+        """
+        seq = self._head.recent()
+        return None if seq is None else Cursor(self.epoch, seq)
 
     @property
     def head_is_local(self) -> bool:

@@ -101,15 +101,19 @@ class Tx:
 
     # --- changes ----------------------------------------------------------------
 
-    def _next(self, name: str) -> int:
+    def reserve(self, name: str, count: int) -> int:
+        """Take `count` numbers of counter `name` (`change_seq`, `incident_no`); the last one."""
         counter = schema.counters
         value = self.conn.scalar(
             update(counter)
             .where(counter.c.name == name)
-            .values(value=counter.c.value + 1)
+            .values(value=counter.c.value + count)
             .returning(counter.c.value)
         )
         return int(value)
+
+    def _next(self, name: str) -> int:
+        return self.reserve(name, 1)
 
     def _event(
         self,
@@ -160,54 +164,13 @@ class Tx:
         deadline sooner than the SLA but not a later one.
         """
         when = created_at or self.now
-        sla_due = when + self.sla[body.severity]
-        if actor.role is not Role.LEAD:
-            if body.assignee not in (None, actor.name):
-                raise Forbidden(
-                    f"only a lead may open an incident assigned to {body.assignee}; "
-                    "leave it free or assign it to yourself"
-                )
-            if body.due_at is not None and body.due_at > sla_due:
-                raise Forbidden(
-                    f"only a lead may set a deadline later than the {body.severity} SLA "
-                    f"({sla_due:%Y-%m-%d %H:%M} UTC)"
-                )
-        incident = Incident(
-            id=f"RR-{self._next('incident_no')}",
-            title=body.title,
-            summary=body.summary,
-            severity=body.severity,
-            status=Status.NEW,
-            category=body.category,
-            region=body.region,
-            source=body.source,
-            assignee=body.assignee,
-            escalated_to=[],
-            sensitive=body.sensitive,
-            created_at=when,
-            updated_at=when,
-            due_at=body.due_at or sla_due,
-            version=1,
-            tags=body.tags,
-            links=body.links,
-        )
+        incident = opened(body, actor, self._next("incident_no"), when, self.sla)
         self.conn.execute(
             insert(schema.incidents).values(
                 **incident.model_dump(), change_seq=self._next("change_seq")
             )
         )
-        self._event(
-            incident.id,
-            actor,
-            EventKind.CREATED,
-            f"opened from {body.source.value.replace('_', ' ')}",
-            at=when,
-            severity=body.severity.value,
-            source=body.source.value,
-            region=body.region,
-            category=body.category,
-            assignee=body.assignee,
-        )
+        self._event(incident.id, actor, EventKind.CREATED, at=when, **created_event(body))
         return incident
 
     def patch(
@@ -355,6 +318,64 @@ class Tx:
         )
         escalation = Escalation.model_validate({**row, "id": key[0]})
         return EscalationResult(escalation=escalation, incident=updated)
+
+
+def opened(
+    body: IncidentCreate,
+    actor: Actor,
+    number: int,
+    when: datetime,
+    sla: Mapping[Severity, timedelta],
+) -> Incident:
+    """The new incident `RR-<number>` opened by `actor` at `when`, if the role allows it.
+
+    An analyst may leave it free or assign it to themselves, and may set a
+    deadline sooner than the SLA but not a later one. Shared by `Tx.create` and
+    `bulk.create_many`, so a bulk-seeded incident is the one the API would open.
+    """
+    sla_due = when + sla[body.severity]
+    if actor.role is not Role.LEAD:
+        if body.assignee not in (None, actor.name):
+            raise Forbidden(
+                f"only a lead may open an incident assigned to {body.assignee}; "
+                "leave it free or assign it to yourself"
+            )
+        if body.due_at is not None and body.due_at > sla_due:
+            raise Forbidden(
+                f"only a lead may set a deadline later than the {body.severity} SLA "
+                f"({sla_due:%Y-%m-%d %H:%M} UTC)"
+            )
+    return Incident(
+        id=f"RR-{number}",
+        title=body.title,
+        summary=body.summary,
+        severity=body.severity,
+        status=Status.NEW,
+        category=body.category,
+        region=body.region,
+        source=body.source,
+        assignee=body.assignee,
+        escalated_to=[],
+        sensitive=body.sensitive,
+        created_at=when,
+        updated_at=when,
+        due_at=body.due_at or sla_due,
+        version=1,
+        tags=body.tags,
+        links=body.links,
+    )
+
+
+def created_event(body: IncidentCreate) -> dict[str, Any]:
+    """The message and data of a new incident's `created` timeline event."""
+    return {
+        "message": f"opened from {body.source.value.replace('_', ' ')}",
+        "severity": body.severity.value,
+        "source": body.source.value,
+        "region": body.region,
+        "category": body.category,
+        "assignee": body.assignee,
+    }
 
 
 def _status_kind(before: Status, after: Status) -> EventKind:

@@ -58,6 +58,7 @@ from rr_tui.backends.base import (
     Unreachable,
 )
 from rr_tui.models import utcnow
+from rr_tui.sync import heap
 from rr_tui.sync.connection import Connection, LinkState, Problem
 from rr_tui.sync.store import IncidentStore, StoreChange
 
@@ -201,6 +202,7 @@ class Poller:
         if changes.not_modified:
             return PollResult(change=StoreChange())
         change = self.store.apply(changes.items, reset=changes.reset)
+        heap.settle(len(changes.items))  # a big (full) sync: out of the collector's walks
         self.cursor = changes.cursor
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))

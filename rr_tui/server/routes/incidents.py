@@ -76,7 +76,12 @@ async def list_incidents(
     # On PostgreSQL in the threadpool: the read is a network round trip, and on the event
     # loop it held every other request up for it. SQLite's is a local read of microseconds,
     # for which the hop to a thread (and back, through the GIL) cost 2.8x the throughput.
-    head = store.head() if store.head_is_local else await run_in_threadpool(store.head)
+    # On PostgreSQL a head read moments ago answers without a round trip: it may say
+    # "nothing yet" for a moment about another process's commit, never lose or repeat one
+    # (`HeadReader.recent`); a page of changes is always read afresh.
+    head = store.head() if store.head_is_local else store.recent_head()
+    if head is None:
+        head = await run_in_threadpool(store.head)
     held = wait > 0 and cursor == head
     if held:
         head = await watch.wait(head, min(wait, MAX_HOLD))
