@@ -59,6 +59,7 @@ from rr_tui.backends.base import (
 )
 from rr_tui.models import utcnow
 from rr_tui.sync.connection import Connection, LinkState, Problem
+from rr_tui.sync.heap import give_back
 from rr_tui.sync.store import IncidentStore, StoreChange
 
 Clock = Callable[[], datetime]
@@ -201,6 +202,8 @@ class Poller:
         if changes.not_modified:
             return PollResult(change=StoreChange())
         change = self.store.apply(changes.items, reset=changes.reset)
+        # A full sync's pages are garbage now: their heap goes back to the system (`heap`).
+        give_back(len(changes.items))
         self.cursor = changes.cursor
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))
