@@ -6,11 +6,13 @@ was pydantic's own `__pydantic_fields_set__`, a 19-name set (2.2 KB) that is
 the same for every incident the API sends; categories, regions, owners, tags
 and the (mostly empty) lists repeat across thousands of incidents too.
 
-`compact` swaps those for one shared copy each. The incident is equal to what
-it was (same values, same fields set) and stays frozen. Sharing is safe
-because nothing mutates them in place: the model is frozen, `model_copy`
-copies the fields set before it adds to it, and an update replaces a list
-rather than changing it.
+`compact` swaps those for one shared copy each, and hands back an equal
+incident (same values, same fields set, frozen) whose attributes sit in a
+key-sharing dict (PEP 412): pydantic gives each instance a 464-byte dict of its
+own, the shared layout keeps only the values (610 B an incident held against
+870 B before, `tests/test_compact.py`). Sharing is safe because nothing mutates
+them in place: the model is frozen, `model_copy` copies the fields set before it
+adds to it, and an update replaces a list rather than changing it.
 """
 
 from __future__ import annotations
