@@ -8,9 +8,10 @@ clock moved by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from textual.widgets import OptionList, Static
@@ -193,16 +194,18 @@ async def test_the_stakeholder_list_is_not_rebuilt_when_nothing_moved(
         options = pane.query_one(OptionList)
         title = pane.query_one("#contacts-title", Static)
         calls: list[str] = []
-        for name, target in (
-            ("clear", options.clear_options),
-            ("replace", options.replace_option_prompt_at_index),
-            ("title", title.update),
-        ):
-            monkeypatch.setattr(
-                target.__self__,
-                target.__name__,
-                lambda *a, _n=name, _f=target, **k: (calls.append(_n), _f(*a, **k))[1],
-            )
+
+        def counted(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+            def spy(*args: Any, **kwargs: Any) -> Any:
+                calls.append(name)
+                return call(*args, **kwargs)
+
+            return spy
+
+        monkeypatch.setattr(options, "clear_options", counted("clear", options.clear_options))
+        replace = counted("replace", options.replace_option_prompt_at_index)
+        monkeypatch.setattr(options, "replace_option_prompt_at_index", replace)
+        monkeypatch.setattr(title, "update", counted("title", title.update))
         options.highlighted = 3
         await tick(d, clock, 0)
         pane.refresh_list()
