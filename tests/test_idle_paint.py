@@ -8,14 +8,18 @@ clock moved by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
 
 import pytest
+from textual.widgets import OptionList, Static
 
 from rr_tui.models import IncidentCreate, Role
 from rr_tui.present.format import age, sla
 from rr_tui.server.store import Actor
+from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
 from rr_tui.widgets.status import StatusBar
 from tests.conftest import Dashboard, DashboardFactory, FakeClock, RunningServer
@@ -132,3 +136,111 @@ async def test_a_poll_or_a_tick_that_changes_nothing_repaints_no_row(
             await d.press("down")
             first, second = d.app.store.row(0).id, d.app.store.row(1).id
             assert sorted(rows) == sorted([first, second])
+
+
+async def test_the_tick_compares_only_rows_whose_clock_text_can_have_moved(
+    clock: FakeClock, dashboard: DashboardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most rows read minutes or hours: a second later their texts cannot have moved, and
+    the tick does not even work them out again (the screen still tells the truth)."""
+    async with dashboard() as d:
+        queue = d.app.query_one(QueueView)
+        painted = len(queue._painted)
+        assert painted > 20
+        compared: list[str] = []
+        original = queue.rows.clock_texts
+
+        def spy(incident, now):  # type: ignore[no-untyped-def]
+            compared.append(incident.id)
+            return original(incident, now)
+
+        monkeypatch.setattr(queue.rows, "clock_texts", spy)
+        for _ in range(3):
+            compared.clear()
+            await tick(d, clock, 1)
+            assert len(compared) < painted / 2, f"{len(compared)} of {painted} rows compared"
+        before = shown(d)
+        await tick(d, clock, 3600)
+        assert shown(d) == truth(d, clock, set(before))
+
+
+async def test_the_status_line_is_built_once_per_change(
+    clock: FakeClock, dashboard: DashboardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar compares the new line with the one on screen and paints that same line."""
+    async with dashboard() as d:
+        bar = d.app.query_one(StatusBar)
+        built: list[str] = []
+        original = bar.line
+
+        def spy():  # type: ignore[no-untyped-def]
+            line = original()
+            built.append(line.plain)
+            return line
+
+        monkeypatch.setattr(bar, "line", spy)
+        await tick(d, clock, 1)
+        assert "● live · 1s ago" in status_line(d)
+        assert len(built) == 1, built
+
+
+async def test_the_stakeholder_list_is_not_rebuilt_when_nothing_moved(
+    clock: FakeClock, dashboard: DashboardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick, or a redraw of the directory, with nothing new: the pane touches nothing. The
+    minute turning moves the local times in place: the cursor and the scroll stay."""
+    async with dashboard() as d:
+        pane = d.app.query_one(StakeholderPane)
+        options = pane.query_one(OptionList)
+        title = pane.query_one("#contacts-title", Static)
+        calls: list[str] = []
+
+        def counted(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+            def spy(*args: Any, **kwargs: Any) -> Any:
+                calls.append(name)
+                return call(*args, **kwargs)
+
+            return spy
+
+        monkeypatch.setattr(options, "clear_options", counted("clear", options.clear_options))
+        replace = counted("replace", options.replace_option_prompt_at_index)
+        monkeypatch.setattr(options, "replace_option_prompt_at_index", replace)
+        monkeypatch.setattr(title, "update", counted("title", title.update))
+        options.highlighted = 3
+        await tick(d, clock, 0)
+        pane.refresh_list()
+        await d.pilot.pause()
+        assert calls == []
+        # 06:33 UTC: nobody's working hours start or end, only clocks move.
+        await tick(d, clock, 60)
+        assert "clear" not in calls
+        assert "title" not in calls
+        assert calls.count("replace") == len(pane.shown)
+        assert options.highlighted == 3
+        assert "14:33 SGT" in d.text()
+
+
+async def test_the_stakeholder_list_says_when_someones_working_hours_start(
+    clock: FakeClock, dashboard: DashboardFactory
+) -> None:
+    async with dashboard() as d:
+        pane = d.app.query_one(StakeholderPane)
+        contacts = d.app.directory.contacts
+        # The next minute at which someone starts working, searched minute by minute.
+        start = next(
+            (clock() + timedelta(minutes=m), c)
+            for m in range(1, 24 * 60)
+            for c in contacts
+            if c.is_working(clock() + timedelta(minutes=m))
+            and not c.is_working(clock() + timedelta(minutes=m - 1))
+        )
+        at, starter = start
+        clock.now = at - timedelta(minutes=1)
+        await tick(d, clock, 0)
+        line = pane.query_one(OptionList).get_option(starter.id).prompt
+        assert "off hours" in str(line)
+        await tick(d, clock, 60)
+        line = pane.query_one(OptionList).get_option(starter.id).prompt
+        assert " · working" in str(line)
+        ranked = [item.contact.id for item in d.app.directory.ranked(pane.incident, clock())]
+        assert [contact.id for contact in pane.shown] == ranked

@@ -89,3 +89,29 @@ def test_the_log_says_nothing_per_poll(tmp_path: Path) -> None:
         root.handlers[:] = saved
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [0, 30, 59.5, 60, 61, 90, 119.2, 150, 3540, 3599, 3600, 3650, 7190, 172_799, 172_800, 200_000],
+)
+def test_steady_is_a_time_the_span_surely_reads_the_same_either_way(seconds: float) -> None:
+    """`steady(d)`: for that long `span` of d moving either way with the clock does not change
+    (the queue's tick skips the rows whose texts cannot have moved)."""
+    from datetime import timedelta
+
+    from rr_tui.present.format import span, steady
+
+    for sign in (1, -1):
+        delta = timedelta(seconds=sign * seconds)
+        still = steady(delta)
+        assert still >= 0
+        if abs(seconds) < 60:
+            assert still == 0
+        shown = span(delta)
+        for step in range(0, int(still * 10) + 1):
+            moved = timedelta(seconds=step / 10)
+            assert span(delta + moved) == shown, (delta, moved)
+            assert span(delta - moved) == shown, (delta, moved)
+    # Not uselessly small: a delta in the middle of a minute stands for about half of one.
+    assert steady(timedelta(seconds=90)) >= 28

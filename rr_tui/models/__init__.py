@@ -189,3 +189,7 @@ __all__ = [
     "trends_from",
     "utcnow",
 ]
+
+# Loaded with the models, before any incident is built in this process (a server seeding
+# in the same process, as `rr-tui demo` runs one): `compact` sets the key-sharing layout.
+from rr_tui.models import compact as _compact  # noqa: F401

@@ -49,6 +49,22 @@ def span(delta: timedelta) -> str:
     return f"{seconds // 86400}d"
 
 
+def steady(delta: timedelta) -> float:
+    """Seconds for which `span` surely reads the same while `delta` moves with the clock.
+
+    The text changes only where the seconds cross a multiple of the unit shown
+    (a minute, an hour, a day: each threshold between units is one too), whichever way
+    the delta moves; one second is kept in hand for the tick's own lateness. Under a
+    minute the text moves every second: 0.
+    """
+    seconds = abs(delta.total_seconds())
+    if seconds < 60:
+        return 0.0
+    unit = 60 if seconds < 3600 else 3600 if seconds < 86400 * 2 else 86400
+    into = seconds % unit
+    return max(min(into, unit - into) - 1.0, 0.0)
+
+
 def age(incident: Incident, now: datetime) -> str:
     """How long ago the incident was opened."""
     return span(now - incident.created_at)

@@ -181,11 +181,12 @@ class DashboardScreen(OpeningScreen):
         queue.store_changed(change)
         self.clocks.watch(change)
         self._alert(change)
-        self.tick()
+        # The queue repainted what the change moved; its clock cells are the tick's.
+        self._show_status(self.clock())
 
     def tick(self) -> None:
-        """Say what is true now: the status bar (every second, and after every change), and the
-        stakeholders' local times when the minute turns."""
+        """Say what is true now: the status bar and the queue's clock cells (every second), and
+        the stakeholders' local times when the minute turns."""
         now = self.clock()
         minute = now.replace(second=0, microsecond=0)
         if minute != self._minute:
@@ -195,6 +196,10 @@ class DashboardScreen(OpeningScreen):
             self._minute = minute
         self.query_one(QueueView).tick()
         self.clocks.alert()
+        self._show_status(now)
+
+    def _show_status(self, now: datetime) -> None:
+        """The status bar's facts now (it repaints only if its line reads differently)."""
         self.query_one(StatusBar).status = StatusInfo(
             title=self.options.title,
             now=now,

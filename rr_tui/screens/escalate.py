@@ -27,7 +27,7 @@ from rr_tui.present.format import clock
 from rr_tui.sanitize import clean
 from rr_tui.screens.dialogs import DIALOG_CSS, subject_line
 from rr_tui.sync.contacts import RankedContact
-from rr_tui.widgets.contacts import search_score
+from rr_tui.widgets.contact_lines import search_score
 
 NOBODY_PICKED = "Nobody picked yet: space picks the highlighted contact."
 

@@ -202,7 +202,8 @@ class Poller:
         if changes.not_modified:
             return PollResult(change=StoreChange())
         change = self.store.apply(changes.items, reset=changes.reset)
-        heap.settle(len(changes.items))  # a big (full) sync: out of the collector's walks
+        # A big (full) sync: out of the collector's walks, its freed pages back (`heap`).
+        heap.after_apply(len(changes.items))
         self.cursor = changes.cursor
         self.skipped_total += len(changes.skipped)
         return PollResult(change=change, skipped=tuple(changes.skipped))

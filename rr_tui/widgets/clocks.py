@@ -38,6 +38,7 @@ class ClocksPane(Static):
         self.zone = zone
         self.incident: Incident | None = None
         self.clocks: tuple[Clock, ...] = ()
+        self._shown: Text | None = None
 
     def show(self, incident: Incident | None, clocks: Sequence[Clock]) -> None:
         """Show these clocks of `incident` (None: nothing selected)."""
@@ -58,4 +59,7 @@ class ClocksPane(Static):
             text.append(line.head, TONE_STYLE[line.tone])
             text.append("\n")
             text.append(line.source, "dim")
-        self.update(text)
+        # `update` lays the whole screen out again: not for a minute that moved nothing here.
+        if text != self._shown:
+            self._shown = text
+            self.update(text)

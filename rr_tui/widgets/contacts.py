@@ -18,94 +18,17 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.fuzzy import Matcher
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rr_tui.models import TEAM_LABELS, Contact, Incident
-from rr_tui.present.format import category_label, clock, weekdays, working_hours
-from rr_tui.present.masks import QUEUE_MASK
+from rr_tui.models import Contact, Incident
+from rr_tui.present.format import category_label, clock
 from rr_tui.sanitize import clean
 from rr_tui.sync.contacts import ContactDirectory, RankedContact
 from rr_tui.sync.finding import IncidentFinder, on_call_filter
 from rr_tui.widgets.contact_card import ContactCard
-
-
-def contact_line(contact: Contact, now: datetime, relevant: bool, home: str = "UTC") -> Text:
-    """Two short lines: who and what they cover; their clock, on-call, hours and phone.
-
-    `● R. Hartono · Public Policy · ID` /
-    `  13:32 WIB · on call · working 09:00–18:00 (10:00–19:00 SGT) · +62 21 5550 0102`
-    (on call first: at 80 columns the end of the line is cut).
-    """
-    working = contact.is_working(now)
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("● " if relevant else "  ", "bold green" if relevant else "dim")
-    text.append(clean(contact.name, 40), "bold")
-    text.append(f" · {TEAM_LABELS[contact.team]}")
-    regions = ",".join(contact.regions) if contact.regions else "all markets"
-    text.append(f" · {regions}", "dim")
-    role = clean(contact.role, 60)
-    if role:
-        text.append(f" · {role}", "dim")
-    text.append("\n  ")
-    text.append(clock(now, contact.timezone), "bold")
-    if contact.on_call:
-        text.append(" · ")
-        text.append("on call", "bold yellow")
-    text.append(" · working" if working else " · off hours", "green" if working else "dim")
-    hours = contact.working_hours
-    text.append(
-        f" {weekdays(hours.days)} {working_hours(hours, contact.timezone, now, home)}", "dim"
-    )
-    if contact.phone:
-        text.append(f" · {clean(contact.phone, 40)}", "dim")
-    return text
-
-
-def search_text(contact: Contact) -> str:
-    """What the fuzzy search matches against."""
-    parts = [
-        contact.name,
-        TEAM_LABELS[contact.team],
-        contact.role,
-        " ".join(contact.regions),
-        " ".join(category_label(c) for c in contact.categories),
-        contact.email,
-        contact.chat,
-    ]
-    if contact.on_call:
-        parts.append("on call")
-    return clean(" ".join(parts), 400)
-
-
-def incident_line(incident: Incident, shows_text: bool) -> Text:
-    """`▸ RR-2041 · SEV1 · escalated · TH · Livestream reuploads… · mei.tan` (masked if
-    sensitive and not revealed)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("▸ ", "bold cyan")
-    text.append(clean(incident.id, 20), "bold")
-    text.append(f" · {incident.severity.value} · {incident.status.value} · {incident.region} · ")
-    text.append(clean(incident.title, 120) if shows_text else QUEUE_MASK)
-    if incident.assignee:
-        text.append(f" · {clean(incident.assignee, 40)}", "dim")
-    return text
-
-
-def search_score(query: str, contact: Contact) -> float:
-    """How well a contact matches what was typed: fuzzy, with whole words in the name first."""
-    haystack = search_text(contact)
-    score = Matcher(query).match(haystack)
-    if score <= 0:
-        return 0.0
-    folded = query.casefold()
-    if folded in contact.name.casefold():
-        score += 20
-    elif folded in haystack.casefold():
-        score += 10
-    return score
-
+from rr_tui.widgets.contact_lines import contact_line, incident_line, search_score
 
 Row = Contact | Incident
 """What a line of the pane's list stands for."""
@@ -162,6 +85,9 @@ class StakeholderPane(Vertical):
         """Finds incidents for the search (None: the search finds contacts only)."""
         self.incident: Incident | None = None
         self._rows: list[Row] = []
+        self._prompts: list[Text] = []
+        """The lines the list shows, as last given to it (to change only those that moved)."""
+        self._shown_title: Text | None = None
 
     def compose(self) -> ComposeResult:
         """Title, search box (hidden until `/`), the list, a contact's card (hidden)."""
@@ -216,7 +142,13 @@ class StakeholderPane(Vertical):
             title.append(f"  (cached {clock(self.directory.fetched_at, 'UTC')})", "dim")
         if not self.directory.contacts:
             title.append("  no directory yet", "dim")
-        self.query_one("#contacts-title", Static).update(title)
+        self._set_title(title)
+
+    def _set_title(self, title: Text) -> None:
+        # `Static.update` lays the whole screen out again: only when the title reads differently.
+        if title != self._shown_title:
+            self._shown_title = title
+            self.query_one("#contacts-title", Static).update(title)
 
     def _fill(
         self,
@@ -231,21 +163,30 @@ class StakeholderPane(Vertical):
         keep = None
         if keep_highlight and highlighted is not None and highlighted < len(self._rows):
             keep = self._rows[highlighted].id
-        self._rows = [incident for incident, _ in incidents]
-        self._rows += [item.contact for item in ranked]
+        rows: list[Row] = [incident for incident, _ in incidents]
+        rows += [item.contact for item in ranked]
+        prompts = [incident_line(incident, shows) for incident, shows in incidents]
+        prompts += [contact_line(item.contact, now, item.relevant, self.home) for item in ranked]
+        ids = [f"incident:{row.id}" if isinstance(row, Incident) else row.id for row in rows]
+        if keep_highlight and ids == [option.id for option in option_list.options]:
+            # The same people in the same order (most minutes: only their clocks moved):
+            # change the lines that read differently, keep the cursor and the scroll.
+            self._rows = rows
+            for index, prompt in enumerate(prompts):
+                if index >= len(self._prompts) or prompt != self._prompts[index]:
+                    option_list.replace_option_prompt_at_index(index, prompt)
+            self._prompts = prompts
+            return
+        self._rows = rows
+        self._prompts = prompts
         option_list.clear_options()
         option_list.add_options(
-            Option(incident_line(incident, shows), id=f"incident:{incident.id}")
-            for incident, shows in incidents
-        )
-        option_list.add_options(
-            Option(contact_line(item.contact, now, item.relevant, self.home), id=item.contact.id)
-            for item in ranked
+            Option(prompt, id=option_id) for prompt, option_id in zip(prompts, ids, strict=True)
         )
         if self._rows:
-            ids = [row.id for row in self._rows]
-            option_list.highlighted = ids.index(keep) if keep in ids else 0
-            if keep not in ids:
+            row_ids = [row.id for row in self._rows]
+            option_list.highlighted = row_ids.index(keep) if keep in row_ids else 0
+            if keep not in row_ids:
                 option_list.scroll_home(animate=False)
 
     def _search(self, query: str, *, keep_highlight: bool = False) -> None:
@@ -270,7 +211,7 @@ class StakeholderPane(Vertical):
             title.append(" · on call now", "bold yellow")
         if incidents:
             title.append(f" · {len(incidents)} incident{'s' * (len(incidents) > 1)} first")
-        self.query_one("#contacts-title", Static).update(title)
+        self._set_title(title)
 
     @on(Input.Changed, "#contact-search")
     def _typed(self, event: Input.Changed) -> None:
@@ -302,7 +243,7 @@ class StakeholderPane(Vertical):
         title = Text("CONTACT  ")
         title.append(clean(contact.name, 60), "bold")
         title.append("  escape: back to the list", "dim")
-        self.query_one("#contacts-title", Static).update(title)
+        self._set_title(title)
         card.scroll_home(animate=False)
         card.focus()
 

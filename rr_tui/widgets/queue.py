@@ -128,8 +128,9 @@ class QueueView(ScrollView, can_focus=True):
         self.rows = QueueRows(options, self._style)
         """How a line is drawn (columns for the width, cells, styles)."""
         self._styles: dict[str, Style] = {}
-        self._painted: dict[int, tuple[str, tuple[str, ...]]] = {}
-        """Screen line -> (incident id, clock-driven cell texts) as last painted."""
+        self._painted: dict[int, tuple[str, tuple[str, ...], datetime, datetime]] = {}
+        """Screen line -> (incident id, clock-driven cell texts, the time they were painted
+        at, until when they surely read the same) as last painted."""
         self._hidden: str | None = None
         """The incident the cursor was on when a view hid it (found again by the next)."""
         self._clocked: set[str] = set()
@@ -177,12 +178,16 @@ class QueueView(ScrollView, can_focus=True):
         now = self.clock()
         top = round(self.scroll_offset.y)
         width = self.scrollable_content_region.width
-        for y, (incident_id, texts) in list(self._painted.items()):
+        for y, (incident_id, texts, at, until) in list(self._painted.items()):
             index = top + y - 1
             if index >= len(self.store):
                 continue
             incident = self.store.row(index)
-            if incident.id != incident_id or self.rows.clock_texts(incident, now) != texts:
+            if incident.id != incident_id:
+                self.refresh(Region(0, y, width, 1))
+            elif at <= now < until:
+                continue  # its texts cannot have moved yet: not even worth comparing
+            elif self.rows.clock_texts(incident, now) != texts:
                 self.refresh(Region(0, y, width, 1))
 
     @property
@@ -339,7 +344,10 @@ class QueueView(ScrollView, can_focus=True):
             self._painted.pop(y, None)
             return Strip.blank(width, self.rich_style)
         incident = self.store.row(index)
-        self._painted[y] = (incident.id, self.rows.clock_texts(incident, self.clock()))
+        now = self.clock()
+        texts = self.rows.clock_texts(incident, now)
+        # (A clock moved back, by the backend's offset, is before `now`: compared again.)
+        self._painted[y] = (incident.id, texts, now, self.rows.steady_until(incident, now))
         return self._row(incident, index == self.cursor, width)
 
     def _row(self, incident: Incident, is_cursor: bool, width: int) -> Strip:

@@ -9,7 +9,7 @@ repaint, and this holds what a row looks like.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -19,7 +19,7 @@ from textual.strip import Strip
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions
 from rr_tui.present.columns import Column, cell_text, columns_for
-from rr_tui.present.format import deadline, sla
+from rr_tui.present.format import deadline, sla, steady
 from rr_tui.present.masks import QUEUE_MASK
 
 CLOCK_COLUMNS = frozenset({"age", "sla", "deadline"})
@@ -46,6 +46,24 @@ class QueueRows:
             for column in self.columns
             if column.key in CLOCK_COLUMNS
         )
+
+    def steady_until(self, incident: Incident, now: datetime) -> datetime:
+        """Until when the row's clock cells surely read as they do at `now` (`format.steady`).
+
+        The tick compares a row's texts again only from then on: most rows read minutes
+        or hours, and their texts stand still for most seconds.
+        """
+        moving: list[timedelta] = []
+        for column in self.columns:
+            if column.key == "age":
+                moving.append(now - incident.created_at)
+            elif column.key == "sla" and sla(incident, now)[0] != "—":
+                moving.append(incident.due_at - now)
+            elif column.key == "deadline" and incident.deadline_at is not None:
+                moving.append(incident.deadline_at - now)
+        if not moving:
+            return datetime.max.replace(tzinfo=now.tzinfo)
+        return now + timedelta(seconds=min(steady(delta) for delta in moving))
 
     def header(self, width: int, base: Style) -> Strip:
         """The header line."""

@@ -116,15 +116,25 @@ class StatusBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: Text | None = None
+        self._counted: dict[tuple[object, ...], Text] = {}
+        self._next: tuple[int, Text] | None = None
+        """The line `watch_status` built for the coming repaint, and the width it was built for."""
 
     def watch_status(self) -> None:
         """Repaint only when the line would read or look different."""
-        if self.line() != self._shown:
+        line = self.line()
+        if line != self._shown:
+            self._next = (self.size.width, line)
             self.refresh()
 
     def render(self) -> Text:
         """The line as it is painted (and remembered, to compare the next status with)."""
-        self._shown = self.line()
+        built = self._next
+        self._next = None
+        # Built once per change, not again here; unless the width changed since (it decides
+        # which parts fit).
+        fits = built is not None and built[0] == self.size.width
+        self._shown = built[1] if built is not None and fits else self.line()
         return self._shown
 
     def line(self) -> Text:
@@ -190,8 +200,18 @@ class StatusBar(Widget):
                 text.append_text(part)
         return text
 
+    def _counts(self, status: StatusInfo, *, compact: bool = False) -> Text:
+        # The counts move with changes, not with the clock: built once per reading.
+        key = (tuple(status.counts.items()), tuple(status.labels.items()), compact)
+        cached = self._counted.get(key)
+        if cached is None:
+            if len(self._counted) > 64:
+                self._counted.clear()
+            cached = self._counted[key] = self._count_text(status, compact=compact)
+        return cached
+
     @staticmethod
-    def _counts(status: StatusInfo, *, compact: bool = False) -> Text:
+    def _count_text(status: StatusInfo, *, compact: bool = False) -> Text:
         counts = status.counts
         text = Text("" if compact else f"{sum(counts.values())} open: ")
         for position, severity in enumerate(Severity):
