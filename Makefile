@@ -57,13 +57,20 @@ pytest: $(STAMP) tools
 # Their store paths are covered above, so a second run would add time and nothing new.
 # Also the migrations and the database settings (test_migrations, test_db_config), and
 # the kept head of the no-change poll and bulk seeding (test_recent_head: PostgreSQL is
-# where a head is kept; test_bulk), ~3 s together.
+# where a head is kept; test_bulk), ~3 s together. And the writes of the job around the
+# queue: clocks, protocols, handovers and the analytics queries (~20 s).
 STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py tests/test_api.py \
   tests/test_delta.py tests/test_pg_writers.py tests/test_multiprocess.py \
-  tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py
+  tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py \
+  tests/test_clocks_api.py tests/test_protocols_api.py tests/test_handover_api.py \
+  tests/test_trends_api.py
 
+# On both cores (each test has a schema of its own); the one test that restarts the
+# cluster (marked pg_restart) runs alone after them, since it cuts every connection.
 pytest-pg: $(STAMP)
-	scripts/pg.sh run $(BIN)/python -m pytest -q $(STORE_TESTS)
+	scripts/pg.sh run sh -c '$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup \
+	  -m "not pg_restart" $(STORE_TESTS) && $(BIN)/python -m pytest -q -m pg_restart $(STORE_TESTS)'
+
 
 # Start the test PostgreSQL and leave it running: its URL is in .pg/url, e.g.
 #   RR_TEST_STORE_URL=$$(cat .pg/url) .venv/bin/pytest tests/test_stored_values.py

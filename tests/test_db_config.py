@@ -66,6 +66,7 @@ def test_a_missing_driver_is_one_line_naming_the_extra(
     assert "s3cret" not in err
 
 
+@pytest.mark.pg_restart
 def test_the_first_requests_after_a_postgresql_restart_answer(tmp_path: Path) -> None:
     """Issue 13: the first request after a PostgreSQL restart was a 500 (the pool
     handed out a connection the restart had closed)."""
