@@ -136,7 +136,8 @@ class DashboardScreen(OpeningScreen):
         self.skipped = 0
         self.view: SavedView | None = None
         """The saved view the queue shows (None: no views configured)."""
-        self._minute: datetime | None = None
+        self._minute = clock().replace(second=0, microsecond=0)
+        """The minute the stakeholders' lines were last drawn for (they are drawn with it)."""
         self.handovers: HandoverPort = NoHandovers()
         """Shift handover notes (the app sets it; `H` opens them, the status bar counts them)."""
         self.care = Care(options, clock)  # reveals, break timer and reminder (`W`, `B`)
@@ -190,9 +191,9 @@ class DashboardScreen(OpeningScreen):
         now = self.clock()
         minute = now.replace(second=0, microsecond=0)
         if minute != self._minute:
-            if self._minute is not None:
-                self.query_one(StakeholderPane).refresh_list()
-                self.clocks.tick()
+            # From the first tick on: a minute may have turned before it (a slow start).
+            self.query_one(StakeholderPane).refresh_list()
+            self.clocks.tick()
             self._minute = minute
         self.query_one(QueueView).tick()
         self.clocks.alert()
