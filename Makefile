@@ -60,7 +60,8 @@ pytest: $(STAMP) tools
 # where a head is kept; test_bulk), ~3 s together.
 STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py tests/test_api.py \
   tests/test_delta.py tests/test_pg_writers.py tests/test_multiprocess.py \
-  tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py
+  tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py \
+  tests/test_trends_clocks.py
 
 pytest-pg: $(STAMP)
 	scripts/pg.sh run $(BIN)/python -m pytest -q $(STORE_TESTS)
