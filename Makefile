@@ -63,14 +63,13 @@ STORE_TESTS := tests/test_stored_text.py tests/test_stored_values.py tests/test_
   tests/test_delta.py tests/test_pg_writers.py tests/test_multiprocess.py \
   tests/test_migrations.py tests/test_db_config.py tests/test_recent_head.py tests/test_bulk.py \
   tests/test_clocks_api.py tests/test_protocols_api.py tests/test_handover_api.py \
-  tests/test_trends_api.py
+  tests/test_trends_api.py tests/test_trends_clocks.py
 
 # On both cores (each test has a schema of its own); the one test that restarts the
 # cluster (marked pg_restart) runs alone after them, since it cuts every connection.
 pytest-pg: $(STAMP)
 	scripts/pg.sh run sh -c '$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup \
 	  -m "not pg_restart" $(STORE_TESTS) && $(BIN)/python -m pytest -q -m pg_restart $(STORE_TESTS)'
-
 
 # Start the test PostgreSQL and leave it running: its URL is in .pg/url, e.g.
 #   RR_TEST_STORE_URL=$$(cat .pg/url) .venv/bin/pytest tests/test_stored_values.py

@@ -192,18 +192,24 @@ async def fetch_trends(
 ) -> tuple[Trends, str | None]:
     """The trends, from the backend's endpoint or computed here; and a note if computed here."""
     from rr_tui.backends.analytics import trends_of
+    from rr_tui.sync.trend_clocks import clock_states
 
     try:
         source = trends_of(backend)
         if source is not None:
             return await source.trends(hours, bucket, group), None
         store, _skipped = await fetch_all(backend)
+        now = datetime.now(UTC)
+        since = now - timedelta(hours=hours)
+        clocks = await clock_states(backend, store.all(), since=since, until=now)
     finally:
         await backend.aclose()
-    now = datetime.now(UTC)
-    since = now - timedelta(hours=hours)
-    computed = trends_from(store.all(), {}, since=since, until=now, bucket=bucket, group=group)
-    return computed, f"{backend.name} has no analytics endpoint: computed from the open list"
+    computed = trends_from(
+        store.all(), {}, since=since, until=now, bucket=bucket, group=group, clocks=clocks
+    )
+    clock_note = "legal clocks from its clocks" if clocks is not None else "legal clocks n/a"
+    note = f"{backend.name} has no analytics endpoint: computed from the open list ({clock_note})"
+    return computed, note
 
 
 def write_trends_csv(out: IO[str], trends: Trends) -> None:
@@ -219,6 +225,8 @@ def write_trends_csv(out: IO[str], trends: Trends) -> None:
             "median_mitigate_seconds",
             "sla_met",
             "sla_missed",
+            "clocks_met",
+            "clocks_missed",
         ):
             value = getattr(band, name)
             writer.writerow((name, "", band.severity.value, "" if value is None else value))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rr_tui.models import IncidentCreate, IncidentPatch, Role, Severity, Status, Team
 from rr_tui.screens.escalate import EscalateDialog
+from rr_tui.screens.workload import WorkloadScreen
 from rr_tui.server.store import Actor
 from tests.conftest import Dashboard, DashboardFactory, FakeClock, RunningServer
 
@@ -194,4 +195,22 @@ async def test_the_readme_keystrokes_do_what_they_say(
         assert first_resolved is not None
         await run("reopen the top resolved incident")
         assert store.get(first_resolved).status is Status.ACKNOWLEDGED
+
+        await d.press("escape", "A")
+        await d.until(partial(showing, "open"))
+        await d.settle()
+        held = [i for i in d.app.dashboard.store.all() if i.status.is_open]
+        owners = {i.assignee for i in held if i.assignee}
+        await run("see the open incidents per owner, with their severity mix")
+        assert isinstance(d.screen, WorkloadScreen)
+        await d.until(lambda: f"WORKLOAD · {len(held)} open · {len(owners)} owners" in d.text())
+        assert all(owner in d.text() for owner in owners)
+
+        care = d.app.dashboard.care
+        clock.advance(40 * 60)
+        assert care.wellbeing.since_break() >= timedelta(minutes=40)
+        await run("say you are back from a break (the break timer starts again)")
+        assert d.on_dashboard()
+        assert care.wellbeing.since_break() == timedelta(0)
+        assert any("the break timer starts again" in toast for toast in d.toasts())
     assert done == set(rows), f"README rows no test pressed: {set(rows) - done}"

@@ -243,3 +243,29 @@ def test_help_lists_the_shift_keys_w_and_b_among_them() -> None:
     keys = {row.keys for _, rows in titled for row in rows}
     assert {"P", "L", "H", "T", "W", "B"} <= keys
     assert [title for title, _ in titled][-2:] == ["SHIFT", "APP"]
+
+
+async def test_with_reveal_sensitive_on_the_count_is_of_sensitive_incidents_viewed(
+    dashboard: DashboardFactory,
+) -> None:
+    """Unmasked by default, nothing is revealed with `v`: what the analyst is exposed to is
+    each sensitive incident they open (its text shows in the detail pane), counted once."""
+    wellbeing = WellbeingOptions(status=True)
+    options = replace(OPTIONS, reveal_sensitive=True, wellbeing=wellbeing)
+    async with dashboard(options=options) as d:
+        store = d.app.dashboard.store
+        plain = next(i for i in store if not i.sensitive)
+        first, second = [i for i in store if i.sensitive][:2]
+        await d.select(plain.id)
+        await d.settle()
+        seen = status_line(d).split(" revealed")[0].split()[-1]
+        await d.select(first.id)
+        await d.select(second.id)
+        await d.select(first.id)  # opened again: still one
+        await d.press("v")  # masks it: no more exposure, nothing more counted
+        expected = int(seen) + 2
+        await d.until(lambda: f"{expected} revealed" in status_line(d), "viewed counted")
+        assert "all shown" not in status_line(d)
+        await d.press("W")
+        await d.until(lambda: "WORKLOAD" in d.text(), "drawn")
+        assert f"{expected} sensitive items revealed this shift" in d.text()

@@ -8,7 +8,7 @@ table. The config checks column names against `COLUMN_KEYS`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rr_tui.models import Incident, Severity
@@ -57,18 +57,36 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 WIDE_ONLY = {"category": 110, "assignee": 88}
 """Columns shown by width only from this many cells of queue width."""
 
+ID_MAX = 20
+"""The widest the ID column grows: `cell_text` cuts an id there (a backend's id is text)."""
 
-def columns_for(width: int, chosen: Sequence[str] = (), *, clocks: bool = False) -> list[Column]:
+
+def id_cells(longest: int) -> int:
+    """The ID column's width for the longest id held: never under the usual 8, at most 20.
+
+    Ids past `RR-99999` (9 characters and more) would otherwise be cut, and two of
+    them (`RR-101001`, `RR-101002`) read the same.
+    """
+    return min(max(BY_KEY["id"].width, longest), ID_MAX)
+
+
+def columns_for(
+    width: int, chosen: Sequence[str] = (), *, clocks: bool = False, ids: int = 0
+) -> list[Column]:
     """The queue's columns for `width` cells, the mark first; the title takes the rest.
 
     `chosen` (column keys, in order, from the config) replaces the choice by width.
     The legal deadline column shows while some incident has a clock running
-    (`clocks`), so a team without legal clocks keeps the width for titles.
+    (`clocks`), so a team without legal clocks keeps the width for titles. The ID
+    column is as wide as `ids`, the longest id held, needs (`id_cells`).
     """
     if chosen:
-        return [MARK, *(BY_KEY[key] for key in chosen if key in BY_KEY)]
-    fits = [c for c in COLUMNS if width >= WIDE_ONLY.get(c.key, 0)]
-    return [MARK, *(c for c in fits if clocks or c.key != "deadline")]
+        picked = [BY_KEY[key] for key in chosen if key in BY_KEY]
+    else:
+        fits = [c for c in COLUMNS if width >= WIDE_ONLY.get(c.key, 0)]
+        picked = [c for c in fits if clocks or c.key != "deadline"]
+    wide = id_cells(ids)
+    return [MARK, *(replace(c, width=wide) if c.key == "id" else c for c in picked)]
 
 
 def cell_text(

@@ -1,10 +1,14 @@
 """The dashboard's side of the analyst's wellbeing: reveals counted, one gentle reminder, `B`.
 
 The dashboard owns one `Wellbeing` for the session (a shift). It counts each sensitive
-incident the analyst reveals with `v`, checks every second whether the break reminder
-is due (a toast, once, never a dialog: nothing stands between the analyst and an
-urgent incident), and says so in the status bar only when the user asked for it
-(`[wellbeing] status = true`), so the default bar is unchanged.
+incident whose text the analyst saw: revealed with `v` on the selected incident, or
+opened (selected, so its text shows in the detail pane) while unmasked, which with
+`reveal_sensitive` on is every sensitive one opened: the exposure is the same, and
+"all shown" told the analyst nothing. Each incident counts once a shift. It checks
+every second whether the break reminder is due (a toast, once, never a dialog:
+nothing stands between the analyst and an urgent incident), and says so in the
+status bar only when the user asked for it (`[wellbeing] status = true`), so the
+default bar is unchanged.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ class Care:
         if is_revealed(self.options.reveal_sensitive, flipped, incident.id):
             self.wellbeing.reveal(incident.id)
 
+    def viewed(self, incident: Incident | None, flipped: Collection[str]) -> None:
+        """`incident` was opened (selected); count it if its sensitive text shows."""
+        self.toggled(incident, flipped)
+
     def reminder(self) -> Toast | None:
         """The break reminder, when it is due (once; again after `remind_again`)."""
         if not self.wellbeing.reminder_due():
@@ -62,5 +70,4 @@ class Care:
         if not self.options.wellbeing.status:
             return ""
         since = duration_text(self.wellbeing.since_break())
-        revealed = "all shown" if self.options.reveal_sensitive else str(self.wellbeing.revealed)
-        return f"{revealed} revealed · {since} since break [B]"
+        return f"{self.wellbeing.revealed} revealed · {since} since break [B]"

@@ -241,6 +241,7 @@ class DashboardScreen(OpeningScreen):
     def _show_selected(self, message: QueueView.Highlighted) -> None:
         incident = self.store.get(message.incident_id) if message.incident_id else None
         self.query_one(IncidentDetail).show(incident)
+        self.care.viewed(incident, self.revealed)
         self.clocks.selected(incident)
         self.protocols.selected(incident)
         self.query_one(StakeholderPane).show_for(incident)

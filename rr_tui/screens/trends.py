@@ -1,5 +1,6 @@
 """The trends screen (`T`): volume over the last two days, by market or category, and per
-severity the median times to acknowledge and mitigate and the SLA attainment.
+severity the median times to acknowledge and mitigate, the SLA attainment and the legal
+deadlines met (`n/a` where the backend keeps no clocks).
 
 Drawn with Textual's own `Sparkline` (opened per hour) and text bars, so it reads at
 80x24 and on the high-contrast theme (bars are characters, not colours). `g` cycles
@@ -61,15 +62,37 @@ def describe(trends: Trends) -> Text:
         text.append(f"  {clean(name, 18):<18} {bar} {count}\n")
     if not by_group:
         text.append("  nothing opened in the window\n", "dim")
-    text.append("\nSEV   opened  ack (median)  mitigate (median)  SLA met\n", "bold")
+    text.append(
+        f"\n{_row('SEV', 'opened', 'ack (median)', 'mitigate (median)', 'SLA met')}", "bold"
+    )
+    text.append("  clocks met\n", "bold")
     for band in trends.severities:
         ack = duration_text(_span(band.median_ack_seconds))
         mitigate = duration_text(_span(band.median_mitigate_seconds))
-        decided = band.sla_met + band.sla_missed
-        met = f"{100 * band.sla_met // decided}% of {decided}" if decided else "-"
-        text.append(f"{band.severity.value}  {band.opened:>7}  {ack:>12}  {mitigate:>16}  {met}\n")
-    text.append("Legal clocks met/missed: none recorded yet.", "dim")
+        met = _share(band.sla_met, band.sla_missed)
+        clocks = (
+            "n/a"
+            if band.clocks_met is None or band.clocks_missed is None
+            else _share(band.clocks_met, band.clocks_missed)
+        )
+        line = _row(band.severity.value, str(band.opened), ack, mitigate, met)
+        text.append(f"{line}  {clocks}\n")
+    if any(band.clocks_met is None for band in trends.severities):
+        text.append("Legal clocks: not available from this backend.", "dim")
+    else:
+        text.append("Legal clocks: met late or past due counts as missed.", "dim")
     return text
+
+
+def _row(severity: str, opened: str, ack: str, mitigate: str, sla: str) -> str:
+    """One line of the severity table, the header's columns and the figures' aligned."""
+    return f"{severity:<4}  {opened:>7}  {ack:>12}  {mitigate:>17}  {sla:<11}"
+
+
+def _share(met: int, missed: int) -> str:
+    """`75% of 4`: the share met of those decided; `-` when none is."""
+    decided = met + missed
+    return f"{100 * met // decided}% of {decided}" if decided else "-"
 
 
 def _span(seconds: float | None) -> timedelta | None:

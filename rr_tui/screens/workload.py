@@ -98,11 +98,11 @@ def you_text(wellbeing: Wellbeing, *, all_revealed: bool) -> Text:
     """The analyst's own line: reveals this shift, time since the last break (`B` in the
     footer resets it)."""
     text = Text("You: ", "bold")
+    count = wellbeing.revealed
+    text.append(f"{count} sensitive item{'' if count == 1 else 's'} revealed this shift")
     if all_revealed:
-        text.append("sensitive text unmasked by default")
-    else:
-        count = wellbeing.revealed
-        text.append(f"{count} sensitive item{'' if count == 1 else 's'} revealed this shift")
+        # Unmasked by default: each one opened counts (`Care.viewed`).
+        text.append(" (unmasked by default: counted as you open them)")
     text.append(f" · {duration_text(wellbeing.since_break())} since your last break")
     return text
 

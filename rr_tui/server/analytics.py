@@ -11,6 +11,12 @@ GROUP BY or a window function (`row_number() OVER`) in SQL, on SQLite and Postgr
   `rr_tui.models.milestones`: acknowledged by the first acknowledgement,
   escalation or status change to anything but new or resolved; mitigated when it
   first reached mitigated or resolved. SLA met: mitigated by `due_at`.
+- legal clocks come from the `clocks` table (one row per clock, its stored state and
+  due time), with the rules of `rr_tui.models.clock_outcomes`: met is stored `met`;
+  missed is stored `missed` (met late: `deadlines.clocks.meet` keeps it missed) or
+  still `running` at or past its due time; paused and cancelled are neither. Each
+  clock counts once, under the severity of its incident, if the incident was opened
+  in the window (like every other figure here).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import TIMESTAMP, Connection, and_, case, cast, func, or_, select
 
+from rr_tui.deadlines import ClockState
 from rr_tui.models import (
     Bucket,
     EventKind,
@@ -145,9 +152,11 @@ def trends(
         window,
         i.join(mitigated, mitigated.c.incident_id == i.c.id),
     )
+    clocks = _clock_tallies(conn, window, until)
     severities = []
     for severity in Severity:
         count, met_count, missed_count = tallies.get(severity.value, (0, 0, 0))
+        clocks_met, clocks_missed = clocks.get(severity.value, (0, 0))
         severities.append(
             SeverityTrend(
                 severity=severity,
@@ -156,11 +165,33 @@ def trends(
                 median_mitigate_seconds=mitigate.get(severity.value),
                 sla_met=int(met_count or 0),
                 sla_missed=int(missed_count or 0),
+                clocks_met=clocks_met,
+                clocks_missed=clocks_missed,
             )
         )
     return Trends(
         since=since, until=until, bucket=bucket, group=group, opened=opened, severities=severities
     )
+
+
+def _clock_tallies(conn: Connection, window: Any, until: datetime) -> dict[str, tuple[int, int]]:
+    """Per severity, the legal clocks of the window's incidents met and missed as of `until`."""
+    i = schema.incidents
+    c = schema.clocks
+    met = case((c.c.state == ClockState.MET.value, 1), else_=0)
+    missed = case(
+        (c.c.state == ClockState.MISSED.value, 1),
+        # A running clock is missed by itself once due (`Clock.state_at`): `now >= due_at`.
+        (and_(c.c.state == ClockState.RUNNING.value, c.c.due_at <= until), 1),
+        else_=0,
+    )
+    query = (
+        select(i.c.severity, func.sum(met), func.sum(missed))
+        .select_from(i.join(c, c.c.incident_id == i.c.id))
+        .where(window)
+        .group_by(i.c.severity)
+    )
+    return {str(row[0]): (int(row[1] or 0), int(row[2] or 0)) for row in conn.execute(query)}
 
 
 def window(now: datetime, hours: int) -> tuple[datetime, datetime]:

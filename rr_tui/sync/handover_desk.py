@@ -29,6 +29,7 @@ from rr_tui.models import (
     trends_from,
 )
 from rr_tui.sync.shift import ShiftRecord
+from rr_tui.sync.trend_clocks import clock_states
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,11 @@ class HandoverDesk:
         if source is None:
             now = self.clock()
             since = now - timedelta(hours=hours)
-            return trends_from(incidents, {}, since=since, until=now, bucket=bucket, group=group)
+            held = list(incidents)
+            clocks = await clock_states(self.backend, held, since=since, until=now)
+            return trends_from(
+                held, {}, since=since, until=now, bucket=bucket, group=group, clocks=clocks
+            )
         try:
             return await source.trends(hours, bucket, group)
         except BackendError as error:

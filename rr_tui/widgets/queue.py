@@ -135,6 +135,8 @@ class QueueView(ScrollView, can_focus=True):
         """The incident the cursor was on when a view hid it (found again by the next)."""
         self._clocked: set[str] = set()
         """Incidents with a legal clock running: while any, the LEGAL column shows."""
+        self._longest_id = 0
+        """Characters of the longest id held: the ID column's width follows it."""
 
     # --- data in -------------------------------------------------------------------
 
@@ -150,6 +152,7 @@ class QueueView(ScrollView, can_focus=True):
                 self._flash[incident_id] = now
             self.set_timer(self.options.flash_seconds + 0.05, self._expire_flash)
         self._track_clocks(change)
+        self._track_ids(change)
         self._sync_size()
         before = self.selected_id
         if change.reset:
@@ -210,6 +213,18 @@ class QueueView(ScrollView, can_focus=True):
             else:
                 self._clocked.discard(incident_id)
         if bool(self._clocked) != had:
+            self.on_resize()
+
+    def _track_ids(self, change: StoreChange) -> None:
+        # Ids never change and are dropped only by a reset: a delta can only widen the
+        # column, a reset measures what is held again (once, not per poll).
+        if change.reset:
+            longest = max((len(incident.id) for incident in self.store), default=0)
+        else:
+            longest = max((len(i) for i in change.added), default=self._longest_id)
+            longest = max(longest, self._longest_id)
+        if longest != self._longest_id:
+            self._longest_id = longest
             self.on_resize()
 
     def _sync_size(self) -> None:
@@ -314,7 +329,11 @@ class QueueView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         """Re-lay the columns for the new width; keep the cursor's row in view (a toast at
         80 columns takes lines from the queue)."""
-        self.rows.lay_out(self.scrollable_content_region.width, clocks=bool(self._clocked))
+        self.rows.lay_out(
+            self.scrollable_content_region.width,
+            clocks=bool(self._clocked),
+            ids=self._longest_id,
+        )
         self._sync_size()
         self.call_after_refresh(self._keep_in_view)
 

@@ -35,9 +35,10 @@ class QueueRows:
         """A component class's style (`queue--sev0`, `queue--cursor`, ...), cached by the widget."""
         self.columns: list[Column] = columns_for(80, options.columns)
 
-    def lay_out(self, width: int, *, clocks: bool) -> None:
-        """Choose the columns for `width` cells (LEGAL only while some clock runs)."""
-        self.columns = columns_for(width, self.options.columns, clocks=clocks)
+    def lay_out(self, width: int, *, clocks: bool, ids: int = 0) -> None:
+        """Choose the columns for `width` cells (LEGAL only while some clock runs; ID as
+        wide as `ids`, the longest id held, needs)."""
+        self.columns = columns_for(width, self.options.columns, clocks=clocks, ids=ids)
 
     def clock_texts(self, incident: Incident, now: datetime) -> tuple[str, ...]:
         """The texts of the row's cells that move with the clock (AGE, SLA, LEGAL)."""
