@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.worker import WorkerState
 
 from rr_tui.app import STALL_CHECK_SECONDS, RrApp
 from rr_tui.backends.base import ChangeSet
@@ -192,6 +193,24 @@ async def test_push_delivers_every_change_once_across_drops_and_a_restart(
         store.close()
     assert sorted(backend.delivered) == sorted((incident_id, 1) for incident_id in made)
     assert any("wait=" in str(url) for url in transport.urls)
+
+
+async def test_one_worker_carries_every_pushed_poll(pushing: Pushing) -> None:
+    """Push answers every few seconds for a whole shift: one long-lived poll worker loops
+    over them (a worker per request cost about as much as the whole idle screen)."""
+    app, backend = live_app(pushing.url, Dropping())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: pushing.watch.waiting == 1, pilot, what="a held request")
+        (first,) = [worker for worker in app.workers if worker.group == "poll"]
+        async with pushing.client() as client:
+            for n in range(3):
+                made = await post(client, f"pushed {n}")
+                await until(lambda made=made: app.store.get(made) is not None, pilot)
+                await until(lambda: pushing.watch.waiting == 1, pilot, what="held again")
+        assert app.poller.polls >= 4
+        assert [worker for worker in app.workers if worker.group == "poll"] == [first]
+        assert first.state is WorkerState.RUNNING
+        assert len(backend.delivered) == 3
 
 
 async def test_a_server_without_push_is_polled(pushing: Pushing) -> None:
