@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +206,7 @@ async def test_one_worker_carries_every_pushed_poll(pushing: Pushing) -> None:
         async with pushing.client() as client:
             for n in range(3):
                 made = await post(client, f"pushed {n}")
-                await until(lambda made=made: app.store.get(made) is not None, pilot)
+                await until(partial(app.store.get, made), pilot, what=f"{made} shown")
                 await until(lambda: pushing.watch.waiting == 1, pilot, what="held again")
         assert app.poller.polls >= 4
         assert [worker for worker in app.workers if worker.group == "poll"] == [first]
