@@ -34,6 +34,7 @@ from rr_tui.server.store import Actor, Store
 from rr_tui.sync.connection import LinkState
 from rr_tui.sync.poller import HOLD_GRACE, Poller
 from rr_tui.sync.store import IncidentStore
+from rr_tui.widgets.status import StatusBar
 from tests.conftest import LEAD, TEST_USERS, FakeClock, open_store, until
 
 INTAKE = {"severity": "SEV1", "category": "hate_speech", "region": "TH", "source": "user_report"}
@@ -212,6 +213,24 @@ async def test_one_worker_carries_every_pushed_poll(pushing: Pushing) -> None:
         assert [worker for worker in app.workers if worker.group == "poll"] == [first]
         assert first.state is WorkerState.RUNNING
         assert len(backend.delivered) == 3
+
+
+async def test_a_pushed_live_line_stays_still_between_changes(pushing: Pushing) -> None:
+    """Under push "Ns ago" only counted 0-2s between heartbeats, repainting the line each
+    second and at each heartbeat; it says "pushed" instead, and silence still says stalled."""
+    app, _backend = live_app(pushing.url, Dropping())
+    clock = app.poller.clock
+    assert isinstance(clock, FakeClock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.poller.connection.pushed, pilot, what="pushed and live")
+        bar = app.dashboard.query_one(StatusBar)
+        app.dashboard.tick()
+        before = bar.line().plain
+        assert "● live · pushed" in before
+        clock.advance(3)
+        app.dashboard.tick()
+        assert bar.line().plain == before
+        assert "ago" not in before
 
 
 async def test_a_server_without_push_is_polled(pushing: Pushing) -> None:
