@@ -8,10 +8,12 @@ simply not shown. The screen asks for what it needs (a timeline, a view) by
 message, too. Every worker failure goes through one handler: logged with its
 traceback, shown as a toast, and, for polling, shown in the link state.
 
-Polling follows one rule: one poll at a time. `poll` runs in an exclusive
-worker and, when it ends, arms a one-shot timer for the next one with the
-poller's delay (the interval when live, a jittered backoff when not). A
-watchdog asks the poller every second whether the poll under way has gone
+Polling follows one rule: one poll at a time. `poll` runs in one exclusive,
+long-lived worker that loops: a poll, then a sleep of the poller's delay (the
+interval when live, a jittered backoff when not, none when the backend
+pushes). One worker for the whole run, not one per poll: a push heartbeat
+every few seconds would otherwise cost a worker's start, its state messages
+and a timer each time. A watchdog asks the poller every second whether the poll under way has gone
 unanswered for two intervals (then the link says stalled, not live), and the
 retry key (`app.retry`) polls and sends the outbox at once, whatever the wait.
 """
@@ -220,6 +222,7 @@ class RrApp(NoticedApp):
         if worker.group == "poll":
             self.poller.fault(f"internal error: {error!r:.120}")
             self._post_poll(StoreChange())
+            self._restart_polling()
         elif worker.group == "outbox":
             self._retry_outbox(OUTBOX_RETRY_AFTER_FAULT)
 
@@ -227,11 +230,23 @@ class RrApp(NoticedApp):
 
     @work(exclusive=True, group="poll", exit_on_error=False)
     async def poll(self) -> None:
-        """Poll once, hand the result to the screen, and arm the timer for the next poll.
+        """Poll now and, with `auto_poll`, keep polling until replaced or the app stops.
 
-        A poll replaced by a newer one (the retry key) arms nothing: the newer one will.
+        Each poll's result goes to the screen; between polls the worker sleeps the
+        poller's delay. A newer call (the retry key) cancels this one, in its
+        request or its sleep, and starts over at once.
         """
-        replaced = False
+        if self._next_poll is not None:
+            self._next_poll.stop()  # a restart armed after a failure: this poll is it
+            self._next_poll = None
+        while True:
+            await self._poll_once()
+            if not self.auto_poll:
+                return
+            if self.poller.delay > 0:
+                await asyncio.sleep(self.poller.delay)
+
+    async def _poll_once(self) -> None:
         before = self.poller.connection.state
         try:
             result = await self.poller.poll()
@@ -239,20 +254,12 @@ class RrApp(NoticedApp):
             for line in result.skipped:
                 log.warning("skipped a record that breaks the schema: %s", line)
             self._post_poll(result.change or StoreChange())
-        except asyncio.CancelledError:
-            replaced = True
-            raise
         finally:
             self.first_poll.set()
-            if self.auto_poll and not replaced:
-                self._arm_next_poll()
 
-    def _arm_next_poll(self) -> None:
-        """The next poll after the poller's delay; at once (a pushing backend) after this one."""
-        if self.poller.delay <= 0:
-            # A zero-length timer divides by zero in Textual; and no timer is needed.
-            self.call_later(self.poll)
-        else:
+    def _restart_polling(self) -> None:
+        """After the poll worker failed (a bug, reported): poll again after the poller's delay."""
+        if self.auto_poll:
             self._next_poll = self.set_timer(self.poller.delay, self.poll, name="next-poll")
 
     def _tell_refusal(self, before: LinkState) -> None:

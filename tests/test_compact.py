@@ -12,7 +12,9 @@ import sys
 import tracemalloc
 from pathlib import Path
 
-from rr_tui.models import Incident
+import pytest
+
+from rr_tui.models import Incident, compact
 from rr_tui.sync.store import IncidentStore
 
 RECORD = {
@@ -65,6 +67,29 @@ def test_held_incidents_share_what_they_hold_alike_and_stay_equal() -> None:
     store.rollback(first.id)
     assert store.get(first.id) == originals[0]
     assert second.model_fields_set == originals[1].model_fields_set
+
+
+def test_equal_titles_and_summaries_are_held_once_and_the_sharing_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compact, "TEXT_CACHE_LIMIT", 100)
+    store = IncidentStore()
+    store.apply(parsed(3))
+    first, second, third = (store.get(f"RR-{n}") for n in (1, 2, 3))
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    assert first.title is second.title is third.title
+    assert first.summary is second.summary is third.summary
+    # Distinct texts past the limit: the cache starts again rather than growing.
+    distinct = [
+        Incident.model_validate_json(json.dumps({**RECORD, "id": f"RR-{n}", "title": f"t{n}"}))
+        for n in range(10, 10 + compact.TEXT_CACHE_LIMIT + 50)
+    ]
+    store.apply(distinct)
+    assert len(compact._texts) <= compact.TEXT_CACHE_LIMIT
+    last = store.get(distinct[-1].id)
+    assert last == distinct[-1]
 
 
 def test_a_held_incident_costs_well_under_a_parsed_one() -> None:

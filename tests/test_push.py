@@ -14,11 +14,13 @@ import asyncio
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from textual.worker import WorkerState
 
 from rr_tui.app import STALL_CHECK_SECONDS, RrApp
 from rr_tui.backends.base import ChangeSet
@@ -32,6 +34,7 @@ from rr_tui.server.store import Actor, Store
 from rr_tui.sync.connection import LinkState
 from rr_tui.sync.poller import HOLD_GRACE, Poller
 from rr_tui.sync.store import IncidentStore
+from rr_tui.widgets.status import StatusBar
 from tests.conftest import LEAD, TEST_USERS, FakeClock, open_store, until
 
 INTAKE = {"severity": "SEV1", "category": "hate_speech", "region": "TH", "source": "user_report"}
@@ -192,6 +195,42 @@ async def test_push_delivers_every_change_once_across_drops_and_a_restart(
         store.close()
     assert sorted(backend.delivered) == sorted((incident_id, 1) for incident_id in made)
     assert any("wait=" in str(url) for url in transport.urls)
+
+
+async def test_one_worker_carries_every_pushed_poll(pushing: Pushing) -> None:
+    """Push answers every few seconds for a whole shift: one long-lived poll worker loops
+    over them (a worker per request cost about as much as the whole idle screen)."""
+    app, backend = live_app(pushing.url, Dropping())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: pushing.watch.waiting == 1, pilot, what="a held request")
+        (first,) = [worker for worker in app.workers if worker.group == "poll"]
+        async with pushing.client() as client:
+            for n in range(3):
+                made = await post(client, f"pushed {n}")
+                await until(partial(app.store.get, made), pilot, what=f"{made} shown")
+                await until(lambda: pushing.watch.waiting == 1, pilot, what="held again")
+        assert app.poller.polls >= 4
+        assert [worker for worker in app.workers if worker.group == "poll"] == [first]
+        assert first.state is WorkerState.RUNNING
+        assert len(backend.delivered) == 3
+
+
+async def test_a_pushed_live_line_stays_still_between_changes(pushing: Pushing) -> None:
+    """Under push "Ns ago" only counted 0-2s between heartbeats, repainting the line each
+    second and at each heartbeat; it says "pushed" instead, and silence still says stalled."""
+    app, _backend = live_app(pushing.url, Dropping())
+    clock = app.poller.clock
+    assert isinstance(clock, FakeClock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.poller.connection.pushed, pilot, what="pushed and live")
+        bar = app.dashboard.query_one(StatusBar)
+        app.dashboard.tick()
+        before = bar.line().plain
+        assert "● live · pushed" in before
+        clock.advance(3)
+        app.dashboard.tick()
+        assert bar.line().plain == before
+        assert "ago" not in before
 
 
 async def test_a_server_without_push_is_polled(pushing: Pushing) -> None:

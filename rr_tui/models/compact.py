@@ -6,6 +6,8 @@ was pydantic's own `__pydantic_fields_set__`, a 19-name set (2.2 KB) that is
 the same for every incident the API sends; categories, regions, owners, tags
 and the (mostly empty) lists repeat across thousands of incidents too.
 
+Titles and summaries repeat too where incidents come from templates.
+
 `compact` swaps those for one shared copy each, and hands back an equal
 incident (same values, same fields set, frozen) whose attributes sit in a
 key-sharing dict (PEP 412): pydantic gives each instance a 464-byte dict of its
@@ -26,7 +28,18 @@ _REPEATED_TEXT = ("category", "region", "assignee")
 """Fields whose few distinct values repeat across the queue."""
 _LISTS = ("escalated_to", "tags", "links")
 
+_SHARED_TEXT = ("title", "summary")
+"""Free text that repeats where incidents come from templates (a detector's alert, a
+playbook's intake): 2,030 distinct titles among the bench's 100,000 incidents."""
+
 _fields_sets: dict[frozenset[str], set[str]] = {}
+_texts: dict[str, str] = {}
+TEXT_CACHE_LIMIT = 32_768
+"""Distinct texts kept for sharing. Full, it starts again empty: what it keeps alive
+past the incidents that hold them is bounded (its 1.3 MB table and at most that many
+texts), and the texts that keep recurring are soon shared again. 4,096 shared only
+half as much at 100,000 incidents (20,000 distinct summaries: it kept emptying).
+Not `sys.intern`: every distinct text would keep a slot in the interpreter's table."""
 _lists: dict[tuple[Any, ...], list[Any]] = {}
 LIST_CACHE_LIMIT = 10_000
 """Distinct lists kept for sharing; past it, a new list is kept as it is (bounded memory)."""
@@ -70,6 +83,10 @@ def compact(incident: Incident) -> Incident:
         text = values.get(name)
         if isinstance(text, str):
             values[name] = sys.intern(text)
+    for name in _SHARED_TEXT:
+        text = values.get(name)
+        if isinstance(text, str):
+            values[name] = _shared_text(text)
     for name in _LISTS:
         items = values.get(name)
         if isinstance(items, list):
@@ -107,3 +124,13 @@ def _shared_list(items: list[Any]) -> list[Any]:
     if len(_lists) < LIST_CACHE_LIMIT:
         _lists[key] = interned
     return interned
+
+
+def _shared_text(text: str) -> str:
+    found = _texts.get(text)
+    if found is not None:
+        return found
+    if len(_texts) >= TEXT_CACHE_LIMIT:
+        _texts.clear()
+    _texts[text] = text
+    return text

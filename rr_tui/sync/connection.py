@@ -62,3 +62,6 @@ class Connection:
     """Why the link is not live ("" while it is)."""
     waiting_since: datetime | None = None
     """When the poll under way was sent (set while `STALLED`)."""
+    pushed: bool = False
+    """The backend pushes (it holds each poll until a change): while live, the data is
+    as fresh as a change can be, and a silent backend turns the link stalled in 5 s."""

@@ -196,7 +196,11 @@ class Poller:
             )
         else:
             self.connection = Connection(
-                LinkState.LIVE, last_ok=now, behind=behind, clock_offset=self.offset
+                LinkState.LIVE,
+                last_ok=now,
+                behind=behind,
+                clock_offset=self.offset,
+                pushed=changes.hold is not None,
             )
         self._next_delay = self._delay_after(changes, held, time.monotonic() - sent)
         if changes.not_modified:

@@ -28,7 +28,8 @@ def skew_text(offset: timedelta) -> Text | None:
 
 
 def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
-    """`● live · 1s ago`, `◌ retrying in 4s`, `✖ offline since 14:02 · data 3m old`.
+    """`● live · 1s ago` (`● live · pushed` from a backend that pushes), `◌ retrying in 4s`,
+    `✖ offline since 14:02 · data 3m old`.
 
     `◐ behind · 1s ago · more pages waiting` when polls keep leaving pages unread;
     `◌ stalled · no answer for 5s · data 6s old` when a poll neither answers nor fails;
@@ -43,7 +44,12 @@ def connection_text(connection: Connection, now: datetime, zone: str) -> Text:
     if connection.state is LinkState.LIVE:
         assert connection.last_ok is not None
         text.append("● live", "bold green")
-        text.append(f" · {span(now - connection.last_ok)} ago", "green")
+        if connection.pushed:
+            # Not "Ns ago": under push that counts 0-2s between heartbeats and says nothing
+            # (a change shows as it commits, silence turns stalled); the line stays still.
+            text.append(" · pushed", "green")
+        else:
+            text.append(f" · {span(now - connection.last_ok)} ago", "green")
     elif connection.state is LinkState.BEHIND:
         assert connection.last_ok is not None
         text.append("◐ behind", "bold yellow")
