@@ -96,7 +96,7 @@ class ProtocolKeys:
         """`K`: the protocols of the selected incident; `at` the line to highlight."""
         targets = self.host.targets()
         if self.desk is None or not self.desk.supported:
-            self.host.refuse("This backend keeps no protocols (the rr API does).")
+            self.host.refuse("This backend keeps no protocols (the rr API and PagerDuty do).")
             return
         if len(targets) != 1:
             self.host.refuse("Select one incident: protocols are worked one incident at a time.")
@@ -170,7 +170,13 @@ class ProtocolKeys:
         self.host.show_change(done.change)
         self._show(incident.id, done.runs)
         started = f"; {clean(done.clock.rule.id, 64)} clock started" if done.clock else ""
-        self.host.tell(Toast(f"{clean(incident.id, 20)}: {what}{started}", title="Protocol"))
+        said = f"{clean(incident.id, 20)}: {what}{started}"
+        if done.partly:
+            # Kept (a PagerDuty profile's file) but its note is not on the incident: a warning.
+            said = f"{said}; {clean(done.partly, 300)}"
+            self.host.tell(Toast(said, title="Protocol kept, partly recorded", severity="warning"))
+        else:
+            self.host.tell(Toast(said, title="Protocol"))
         # Open again where work goes on: an activated protocol's first step (its heading is
         # the first line), the step after the one ticked, the one unticked.
         choice = picked.choice

@@ -9,8 +9,8 @@ one update path. Like clock steps, ticks are not queued offline: a step is
 never shown done until the keeper has recorded it.
 
 `ProtocolKeeping` is all the desk needs from whoever keeps protocols: the rr
-API adapter today; a local keeper for a PagerDuty profile can implement the
-same four calls. A backend without them gets `supported` False.
+API adapter, and a PagerDuty profile's local keeper (`pd_protocols`). A
+backend without the four calls gets `supported` False.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rr_tui.sync.store import IncidentStore, StoreChange
 
 @runtime_checkable
 class ProtocolKeeping(Protocol):
-    """Whoever keeps protocols on incidents (the rr API: `RrHttpBackend`)."""
+    """Whoever keeps protocols on incidents (`RrHttpBackend`, `PagerDutyBackend`)."""
 
     async def protocols(self) -> list[ProtocolRule]:
         """The protocols a team works to."""
@@ -58,6 +58,8 @@ class Ticked:
     runs: tuple[ProtocolRun, ...]
     clock: Clock | None = None
     error: str | None = None
+    partly: str = ""
+    """The write holds, but its copy elsewhere failed (a PagerDuty note), in words."""
 
 
 class ProtocolDesk:
@@ -149,4 +151,4 @@ class ProtocolDesk:
         if isinstance(loaded, str):
             others = [r for r in self.last_known(result.incident.id) if r.id != result.run.id]
             loaded = (*others, result.run)
-        return Ticked(change, loaded, result.clock)
+        return Ticked(change, loaded, result.clock, partly=result.not_recorded)
