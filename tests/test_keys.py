@@ -392,10 +392,13 @@ async def test_help_lists_the_products_own_keys_grouped(
             for heading in headings
         }
         # Two columns at 160x48: navigate and triage on the left, the rest on the right.
-        assert at["NAVIGATE"][0] < at["TRIAGE"][0] and at["NAVIGATE"][1] == at["TRIAGE"][1]
+        assert at["NAVIGATE"][0] < at["TRIAGE"][0]
+        assert at["NAVIGATE"][1] == at["TRIAGE"][1]
         assert [at[h][0] for h in headings[2:]] == sorted(at[h][0] for h in headings[2:])
-        assert {at[h][1] for h in headings[2:]} == {at["VIEWS"][1]} and at["VIEWS"][1] > 40
-        assert "Legal clocks: start, pause" in text and "Protocols (playbooks)" in text
+        assert {at[h][1] for h in headings[2:]} == {at["VIEWS"][1]}
+        assert at["VIEWS"][1] > 40
+        assert "Legal clocks: start, pause" in text
+        assert "Protocols (playbooks)" in text
         assert "Command palette" in text  # the last line: every key shows, none scrolled off
         assert "Acknowledge the selected or marked incidents" in text
         assert "A            Acknowledge" in text, "the user's keymap is not shown"
