@@ -16,6 +16,7 @@ profile acts as a lead (PagerDuty enforces its own permissions).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ from rr_tui.deadlines import Clock, ClockError, ProtocolError, ProtocolRule, Pro
 from rr_tui.deadlines import protocols as engine
 from rr_tui.deadlines.protocol_wire import ProtocolActivate, ProtocolTick
 from rr_tui.models import Incident
+
+log = logging.getLogger(__name__)
 
 PROTOCOL_PREFIX = "Protocol · "
 """Starts every protocol note this keeper writes to PagerDuty."""
@@ -250,6 +253,7 @@ def _parsed(rows: list[tuple[str]]) -> list[ProtocolRun]:
     for (doc,) in rows:
         try:
             found.append(ProtocolRun.model_validate_json(doc))
-        except ValidationError:
-            continue  # a newer rr-tui's row: kept in the file for it
+        except ValidationError as error:
+            # A newer rr-tui's row: kept in the file for it, and said in the log.
+            log.warning("clock file: a protocol run is unreadable: %s", error.errors()[0]["msg"])
     return found
