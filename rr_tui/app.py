@@ -137,7 +137,7 @@ class RrApp(NoticedApp):
             self.triage,
             backend_name=backend.name,
             clock_desk=ClockDesk(backend, self.triage, failures=(BackendError,)),
-            protocol_desk=ProtocolDesk(backend, self.store, failures=(BackendError,)),
+            protocol_desk=ProtocolDesk(backend, self.triage, failures=(BackendError,)),
         )
         """The base screen; dialogs go on top of it."""
         self.handover_desk = self.dashboard.handovers = HandoverDesk(backend, self.clock)

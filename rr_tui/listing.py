@@ -36,6 +36,9 @@ LIST_COLUMNS = COLUMN_KEYS
 
 MASKED = LIST_MASK
 
+CLOCK_FETCHES = 8
+"""Clock reads in flight at once for a report: a long list is not one round trip at a time."""
+
 FETCH_ROUNDS = 50
 """Calls of `changes` one report makes at most, each a bounded number of pages."""
 
@@ -96,16 +99,26 @@ async def fetch_view(backend: Backend, view: SavedView) -> tuple[list[Incident],
 async def fetch_report(
     backend: Backend, view: SavedView
 ) -> tuple[list[Incident], int, dict[str, list[Clock]]]:
-    """`fetch_view`, and the clocks of every incident with one running (backends with clocks)."""
+    """`fetch_view`, and every clock of each incident (backends with clocks): running, paused,
+    met, missed and cancelled alike, keyed by the incidents that have any.
+
+    An incident's met or cancelled clocks leave no mark on it (`deadline_at` is the
+    soonest running one), so each listed incident is asked, `CLOCK_FETCHES` at a time.
+    """
     from rr_tui.sync.clock_desk import ClockBackend
 
     try:
         incidents, skipped = await _queue(backend, view)
         clocks: dict[str, list[Clock]] = {}
         if isinstance(backend, ClockBackend):
-            for incident in incidents:
-                if incident.deadline_at is not None:
-                    clocks[incident.id] = await backend.clocks(incident.id)
+            gate = asyncio.Semaphore(CLOCK_FETCHES)
+
+            async def fetch(incident_id: str) -> list[Clock]:
+                async with gate:
+                    return await backend.clocks(incident_id)
+
+            found = await asyncio.gather(*(fetch(incident.id) for incident in incidents))
+            clocks = {i.id: held for i, held in zip(incidents, found, strict=True) if held}
         return incidents, skipped, clocks
     finally:
         await backend.aclose()
@@ -229,6 +242,8 @@ CSV_FIELDS = (
     "deadline_rule",
     "deadline_minutes_left",
     "clocks",
+    # Added with protocols: the latest active one's progress (`CSAM 2/5`).
+    "protocol",
 )
 
 
@@ -274,6 +289,7 @@ def _write_csv(
             "deadline_rule": incident.deadline_rule,
             "deadline_minutes_left": _deadline_left(incident, now),
             "clocks": _clock_cell(clocks.get(incident.id, ()), now),
+            "protocol": incident.protocol,
         }
         writer.writerow([_cell(row[name]) for name in CSV_FIELDS])
 

@@ -306,6 +306,7 @@ def test_list_as_csv_with_a_view(
         "deadline_rule",
         "deadline_minutes_left",
         "clocks",
+        "protocol",
     ]
 
 

@@ -108,7 +108,7 @@ async def test_rr_tui_list_carries_the_next_deadline_and_every_clock(
     settings = Settings()
     view = next(v for v in settings.saved_views() if v.name == settings.default_view)
     incidents, _, clocks = await fetch_report(RrHttpBackend(server.url, LEAD), view)
-    assert list(clocks) == [clocked.id]  # only incidents with a clock running are asked
+    assert list(clocks) == [clocked.id]  # only incidents that have clocks are keyed
     out = io.StringIO()
     now = datetime.now(UTC)
     write_list(out, "json", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
@@ -121,3 +121,42 @@ async def test_rr_tui_list_carries_the_next_deadline_and_every_clock(
     write_list(out, "csv", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
     assert rows[clocked.id]["clocks"].startswith("id-permen5-urgent running ")
+
+
+async def test_rr_tui_list_carries_clocks_no_longer_running_and_the_protocol(
+    server: RunningServer,
+) -> None:
+    """Failed before: only incidents with a clock running were asked for their clocks, so a
+    met (or cancelled) clock was missing from JSON and CSV; the CSV had no protocol."""
+    with server.client() as lead:
+        clocked = create(lead, source="regulator", region="ID", category="child_safety")
+        answer = lead.get(f"/incidents/{clocked.id}/clocks").json()
+        (clock,) = answer["items"]
+        met = lead.post(
+            f"/incidents/{clocked.id}/clocks/{clock['id']}/steps",
+            json={"step": "met", "evidence": "removed"},
+            headers={"If-Match": f'"{clocked.version}"'},
+        ).json()
+        lead.post(
+            f"/incidents/{clocked.id}/protocols",
+            json={"protocol": "child-safety"},
+            headers={"If-Match": f'"{met["incident"]["version"]}"'},
+        )
+    settings = Settings()
+    view = next(v for v in settings.saved_views() if v.name == settings.default_view)
+    incidents, _, clocks = await fetch_report(RrHttpBackend(server.url, LEAD), view)
+    now = datetime.now(UTC)
+    out = io.StringIO()
+    write_list(out, "json", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
+    item = next(i for i in json.loads(out.getvalue())["items"] if i["id"] == clocked.id)
+    assert item["deadline_at"] is None  # none runs
+    assert [(c["rule"]["id"], c["state"]) for c in item["clocks"]] == [("id-permen5-urgent", "met")]
+    assert item["protocol"] == "CSAM 0/5"
+    out = io.StringIO()
+    write_list(out, "csv", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
+    row = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["id"] == clocked.id)
+    assert row["clocks"].startswith("id-permen5-urgent met ")
+    assert row["protocol"] == "CSAM 0/5"
+    out = io.StringIO()
+    write_list(out, "table", incidents, settings, now=now, profile="p", view="v", clocks=clocks)
+    assert "CSAM 0/5 · " in out.getvalue()

@@ -383,9 +383,23 @@ async def test_help_lists_the_products_own_keys_grouped(
         text = d.text()
         for internal in ("Scroll Left", "Page Left", "Copy selected text", "Maximize"):
             assert internal not in text
-        headings = ["NAVIGATE", "TRIAGE", "VIEWS", "CONTACTS"]
-        assert all(heading in text for heading in headings)
-        assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
+        headings = ["NAVIGATE", "TRIAGE", "VIEWS", "CONTACTS", "SHIFT", "APP"]
+        lines = text.splitlines()
+        at = {
+            heading: next(
+                (row, line.index(heading)) for row, line in enumerate(lines) if heading in line
+            )
+            for heading in headings
+        }
+        # Two columns at 160x48: navigate and triage on the left, the rest on the right.
+        assert at["NAVIGATE"][0] < at["TRIAGE"][0]
+        assert at["NAVIGATE"][1] == at["TRIAGE"][1]
+        assert [at[h][0] for h in headings[2:]] == sorted(at[h][0] for h in headings[2:])
+        assert {at[h][1] for h in headings[2:]} == {at["VIEWS"][1]}
+        assert at["VIEWS"][1] > 40
+        assert "Legal clocks: start, pause" in text
+        assert "Protocols (playbooks)" in text
+        assert "Command palette" in text  # the last line: every key shows, none scrolled off
         assert "Acknowledge the selected or marked incidents" in text
         assert "A            Acknowledge" in text, "the user's keymap is not shown"
         assert "0/1/2/3/4" in text

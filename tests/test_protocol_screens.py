@@ -92,7 +92,7 @@ async def test_the_whole_protocol_flow_from_the_keyboard(
         await board.until(lambda: len(pane.runs) == 1 and pane.runs[0].done == 2, "pane shown")
         assert "CSAM 2/5 · Partner NGO" in board.text()
         assert "✓ Preserve evidence" in str(pane.render())
-        assert any("us-ncmec-report clock started" in toast for toast in board.toasts())
+        assert any("its step starts us-ncmec-report" in toast for toast in board.toasts())
     (run,) = runs(demo_server, incident.id)
     assert [(tick.step, tick.note) for tick in run.ticks] == [
         ("preserve", "case 7"),

@@ -66,3 +66,6 @@ class ProtocolResult(_Answer):
     incident: Incident
     clock: Clock | None = None
     """The clock a ticked step started (none: the step starts none, or it did not apply)."""
+    not_recorded: str = ""
+    """The write holds but part of it was not recorded elsewhere, in words (a PagerDuty
+    profile: its note could not be written to the incident)."""

@@ -290,6 +290,7 @@ class DashboardScreen(OpeningScreen):
         toast = answer(event)
         if toast is not None:
             self.tell(toast)
+        self.protocols.reported(event)
 
     # --- what the triage keys need (TriageHost) ------------------------------------------
 

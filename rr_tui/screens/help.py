@@ -4,8 +4,11 @@
 Left, Copy selected text) beside the product's keys. This screen is made from
 the same definitions as the bindings (`screens/keys.py`, and the queue's and the
 stakeholder pane's own bindings), with the user's keymap applied, so it shows
-exactly the keys that work, in five groups: navigate, triage, views, contacts,
-shift (post-mortem, clocks, handover, trends, workload, break) and the app's own few.
+exactly the keys that work, in groups: navigate, triage, views, contacts, shift
+(post-mortem, clocks, protocols, handover, trends, workload, break) and the app's own few.
+
+On a wide terminal (120 columns or more) the groups stand in two columns, so
+every key shows at 160x48 without scrolling; narrower, they stack and scroll.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import partial
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -100,6 +103,7 @@ def groups(options: DashboardOptions) -> list[tuple[str, list[Row]]]:
             SCREEN_KEYS,
             "incident.postmortem",
             "clocks.open",
+            "protocols.open",
             "shift.handover",
             "shift.trends",
             "shift.workload",
@@ -122,10 +126,24 @@ def groups(options: DashboardOptions) -> list[tuple[str, list[Row]]]:
     ]
 
 
+LEFT_GROUPS = 2
+"""Groups in the left column on a wide terminal (navigate, triage: about as long as the rest)."""
+
+
 def help_text(options: DashboardOptions) -> Text:
     """Every group as one text: a bold heading, then `keys  what they do` lines."""
+    return _text(groups(options))
+
+
+def help_columns(options: DashboardOptions) -> tuple[Text, Text]:
+    """The groups as two texts, the first `LEFT_GROUPS` and the rest."""
+    found = groups(options)
+    return _text(found[:LEFT_GROUPS]), _text(found[LEFT_GROUPS:])
+
+
+def _text(found: list[tuple[str, list[Row]]]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    for n, (title, rows) in enumerate(groups(options)):
+    for n, (title, rows) in enumerate(found):
         if n:
             text.append("\n")
         text.append(title + "\n", "bold")
@@ -139,14 +157,23 @@ def help_text(options: DashboardOptions) -> Text:
 class HelpScreen(ModalScreen[None]):
     """Every key of the product, grouped; `escape`, `?` or `q` closes it."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; background: $background 60%; }
     HelpScreen > VerticalScroll {
         width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
+    HelpScreen.-wide > VerticalScroll { width: 156; }
     HelpScreen #help-title { text-style: bold; color: $accent; }
-    HelpScreen #help-body { text-wrap: nowrap; text-overflow: ellipsis; }
+    HelpScreen #help-columns { height: auto; layout: vertical; }
+    HelpScreen.-wide #help-columns { layout: horizontal; }
+    HelpScreen .help-body {
+        text-wrap: nowrap; text-overflow: ellipsis; height: auto; width: 100%;
+    }
+    HelpScreen.-wide .help-body { width: 1fr; }
+    HelpScreen.-narrow #help-right { margin-top: 1; }
+    HelpScreen.-wide #help-left { margin-right: 2; }
     HelpScreen #help-keys { color: $text-muted; }
     """
     BINDINGS = [
@@ -163,7 +190,10 @@ class HelpScreen(ModalScreen[None]):
         """Title, the groups, how to close."""
         with VerticalScroll():
             yield Static("Keys", id="help-title")
-            yield Static(help_text(self.options), id="help-body")
+            left, right = help_columns(self.options)
+            with Horizontal(id="help-columns"):
+                yield Static(left, id="help-left", classes="help-body")
+                yield Static(right, id="help-right", classes="help-body")
             yield Static("j/k: scroll   esc / ? / q: close", id="help-keys")
 
     def action_scroll(self, direction: str) -> None:

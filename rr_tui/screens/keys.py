@@ -183,7 +183,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "search_contacts",
         "Find",
         "Find an incident or a contact",
-        "Search incidents (id, title, owner) and the stakeholder directory",
+        "Search incidents (id, title, owner) and the directory",
     ),
     Key(
         "app.toggle_reveal",
@@ -208,7 +208,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "handover",
         "Handover",
         "Shift handover",
-        "What the outgoing lead hands over; acknowledge the note waiting",
+        "What the outgoing lead hands over; acknowledge their note",
         show=False,
     ),
     Key(
@@ -217,7 +217,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "trends",
         "Trends",
         "Trends",
-        "Opened per hour by market or category, median times, SLA attainment",
+        "Trends: opened per hour, median times, SLA attainment",
         show=False,
     ),
     Key(
@@ -226,7 +226,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "workload",
         "Workload",
         "Workload",
-        "Open incidents per owner by severity; your reveals this shift and break timer",
+        "Workload per owner; your reveals this shift, break timer",
         show=False,
     ),
     Key(
@@ -254,7 +254,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "clocks",
         "Clocks",
         "Legal clocks",
-        "Start a legal or protocol clock, or pause, resume, extend, meet or cancel one",
+        "Legal clocks: start, pause, resume, extend, meet or cancel",
         show=False,
     ),
     Key(
@@ -263,7 +263,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
         "protocols",
         "Protocols",
         "Protocols",
-        "Activate a protocol (playbook), or tick its steps",
+        "Protocols (playbooks): activate one, tick its steps",
         show=False,
     ),
     Key("views.next", "right_square_bracket", "step_view(1)", "Next view", show=False),
@@ -279,7 +279,7 @@ APP_KEYS: tuple[Key, ...] = (
         "retry",
         "Retry",
         "Retry now",
-        "Poll the backend and send waiting actions at once, whatever the backoff",
+        "Poll and send waiting actions now, whatever the backoff",
         show=False,
     ),
 )

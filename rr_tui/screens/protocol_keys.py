@@ -2,12 +2,13 @@
 
 The key opens `ProtocolDialog` on the selected incident with its active runs
 and the protocols that apply, asks for a note where one is wanted, and hands
-the write to the `ProtocolDesk` in a worker of the screen; the answer comes back
-as a store change (through the screen's one update path), the runs now, and a
-toast (naming the clock a step started). The dialog then opens again on the
-same line, so a checklist is ticked from the keyboard in one sitting; `escape`
-closes it. The pane shows what the desk holds for the incident's version,
-fetching when it holds nothing for it.
+the write to the `ProtocolDesk`, which puts it in the outbox (so a tick typed
+offline is sent when the keeper is back); the answer comes back as a triage
+event (through the screen's one update path) and a toast (naming the clock a
+step starts). The dialog then opens again on the next line, so a checklist is
+ticked from the keyboard in one sitting; `escape` closes it. The pane shows
+what the desk holds for the incident's version, fetching when it holds nothing
+for it.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from rr_tui.sanitize import clean
 from rr_tui.screens.clock_keys import ClockHost
 from rr_tui.screens.dialogs import TextPrompt
 from rr_tui.screens.protocol_dialog import Picked, ProtocolDialog, choices
-from rr_tui.screens.telling import Toast
-from rr_tui.sync.protocol_desk import ProtocolDesk, Ticked
+from rr_tui.sync.outcomes import Confirmed, ConflictFound, RolledBack, TriageEvent
+from rr_tui.sync.protocol_desk import ProtocolDesk
 from rr_tui.sync.store import StoreChange
 from rr_tui.widgets.protocols import ProtocolsPane
 
@@ -53,6 +54,8 @@ class ProtocolKeys:
         self.run = run
         """Runs a coroutine as a worker of the screen (errors reported)."""
         self.pane: ProtocolsPane | None = None
+        self._awaiting: tuple[str, str, int] | None = None
+        """The write the dialog reopens after: action id, incident, line to highlight."""
 
     def make_pane(self) -> ProtocolsPane:
         """The protocols pane these keys feed (the screen places it)."""
@@ -96,7 +99,7 @@ class ProtocolKeys:
         """`K`: the protocols of the selected incident; `at` the line to highlight."""
         targets = self.host.targets()
         if self.desk is None or not self.desk.supported:
-            self.host.refuse("This backend keeps no protocols (the rr API does).")
+            self.host.refuse("This backend keeps no protocols (the rr API and PagerDuty do).")
             return
         if len(targets) != 1:
             self.host.refuse("Select one incident: protocols are worked one incident at a time.")
@@ -140,38 +143,40 @@ class ProtocolKeys:
     def _send(self, incident: Incident, picked: Picked, note: str | None) -> None:
         if note is None or self.desk is None:
             return  # escape on the note: nothing sent, everything closed
-        desk = self.desk
         choice = picked.choice
         # `incident` is the store's at the dialog's opening, and the dialog reopens after each
         # answer: its version is the one the last write left.
-        current = incident
         if choice.protocol is not None:
-            work = desk.activate(current, choice.protocol.id)
-            what = f"{clean(choice.protocol.short, 10)} activated"
+            queued = self.desk.activate(incident, choice.protocol)
+            at = 1  # an activated protocol's first step (its heading is the first line)
         else:
             assert choice.run is not None
             assert choice.step is not None
-            body = ProtocolTick(step=choice.step.id, done=not choice.ticked, note=note)
-            work = desk.tick(current, choice.run.id, body)
+            step = choice.step
+            body = ProtocolTick(step=step.id, done=not choice.ticked, note=note)
             verb = "unticked" if choice.ticked else "ticked"
-            what = f"{clean(choice.step.id, 64)} {verb}"
+            starts = f"; its step starts {step.starts}" if step.starts and not choice.ticked else ""
+            queued = self.desk.tick(incident, choice.run, body, f"{step.id} {verb}{starts}")
+            at = picked.index + (not choice.ticked)  # the step after the one ticked
+        self.host.submitted(queued.submitted)
+        if queued.submitted.sent:
+            self._awaiting = (queued.action_id, incident.id, at)
 
-        async def send() -> None:
-            self._answered(current, picked, what, await work)
-
-        self.run(send())
-
-    def _answered(self, incident: Incident, picked: Picked, what: str, done: Ticked) -> None:
-        if done.error is not None:
-            self.host.tell(
-                Toast(clean(done.error, 300), title="Protocol not changed", severity="error")
-            )
+    def reported(self, event: TriageEvent) -> None:
+        """An answer from the outbox's sender: the dialog opens again after the write it waits
+        on is recorded (a refusal or a conflict is told by the screen, and closes it)."""
+        if self._awaiting is None:
             return
-        self.host.show_change(done.change)
-        self._show(incident.id, done.runs)
-        started = f"; {clean(done.clock.rule.id, 64)} clock started" if done.clock else ""
-        self.host.tell(Toast(f"{clean(incident.id, 20)}: {what}{started}", title="Protocol"))
-        # Open again where work goes on: an activated protocol's first step (its heading is
-        # the first line), the step after the one ticked, the one unticked.
-        choice = picked.choice
-        self.open(1 if choice.protocol is not None else picked.index + (not choice.ticked))
+        action_id, incident_id, at = self._awaiting
+        if isinstance(event, ConflictFound):
+            action = event.conflict.action
+        elif isinstance(event, (Confirmed, RolledBack)):
+            action = event.action
+        else:
+            return
+        if action.id != action_id:
+            return
+        self._awaiting = None
+        targets = self.host.targets()
+        if isinstance(event, Confirmed) and len(targets) == 1 and targets[0].id == incident_id:
+            self.open(at)

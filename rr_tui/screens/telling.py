@@ -17,7 +17,7 @@ from rr_tui.present.format import clock as clock_time
 from rr_tui.present.format import severity_label, span
 from rr_tui.present.masks import ALERT_MASK
 from rr_tui.sanitize import clean
-from rr_tui.sync.action_record import CLOCK_KINDS
+from rr_tui.sync.action_record import CLOCK_KINDS, PROTOCOL_KINDS
 from rr_tui.sync.clock_alerts import ClockAlert
 from rr_tui.sync.outcomes import BatchDone, Confirmed, ConflictFound, RolledBack, TriageEvent
 
@@ -65,16 +65,20 @@ def answer(event: TriageEvent) -> Toast | None:
         )
     if isinstance(event, BatchDone):
         return batch_summary(event)
-    if isinstance(event, Confirmed) and event.action.kind in CLOCK_KINDS and not event.partly:
-        # A legal deadline's step is said when recorded, not when typed (it may wait offline).
+    kept = CLOCK_KINDS | PROTOCOL_KINDS
+    if isinstance(event, Confirmed) and event.action.kind in kept and not event.partly:
+        # A legal deadline's step, a protocol's tick, is said when recorded, not when typed
+        # (it may wait offline).
         action = event.action
-        return Toast(f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}", title="Clock")
-    if isinstance(event, Confirmed) and event.action.kind in CLOCK_KINDS:
+        what = "Clock" if action.kind in CLOCK_KINDS else "Protocol"
+        return Toast(f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}", title=what)
+    if isinstance(event, Confirmed) and event.action.kind in kept:
         action = event.action
+        what = "Clock" if action.kind in CLOCK_KINDS else "Protocol"
         return Toast(
             f"{clean(action.incident_id, 20)}: {clean(action.label, 80)}; "
             f"{clean(event.partly, 300)}",
-            title="Clock kept, partly recorded",
+            title=f"{what} kept, partly recorded",
             severity="warning",
             timeout=20,
         )

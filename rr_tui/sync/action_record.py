@@ -25,12 +25,19 @@ class ActionKind(StrEnum):
     """Start a legal clock (`{"body": ClockStart}`; rr API only)."""
     CLOCK_STEP = "clock_step"
     """Pause, resume, extend, meet or cancel a clock (`{"clock_id", "body": ClockStep}`)."""
+    PROTOCOL_ACTIVATE = "protocol_activate"
+    """Activate a protocol (`{"body": ProtocolActivate}`)."""
+    PROTOCOL_TICK = "protocol_tick"
+    """Tick or untick a protocol's step (`{"run_id", "body": ProtocolTick}`)."""
 
 
 CLOCK_KINDS = frozenset({ActionKind.CLOCK_START, ActionKind.CLOCK_STEP})
 """Clock writes: versioned like a patch (If-Match), never re-applied without the user."""
 
-VERSIONED_KINDS = frozenset({ActionKind.PATCH, *CLOCK_KINDS})
+PROTOCOL_KINDS = frozenset({ActionKind.PROTOCOL_ACTIVATE, ActionKind.PROTOCOL_TICK})
+"""Protocol writes: versioned and never re-applied without the user, like clock writes."""
+
+VERSIONED_KINDS = frozenset({ActionKind.PATCH, *CLOCK_KINDS, *PROTOCOL_KINDS})
 """Actions sent against the version the user saw (`base_version`)."""
 
 

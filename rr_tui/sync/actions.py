@@ -26,11 +26,12 @@ from rr_tui.backends.base import (
     Unauthorized,
     Unavailable,
 )
-from rr_tui.sync.action_record import CLOCK_KINDS
+from rr_tui.sync.action_record import CLOCK_KINDS, PROTOCOL_KINDS
 from rr_tui.sync.clock_desk import send_clock
 from rr_tui.sync.outbox import Action, ActionKind
 from rr_tui.sync.outcomes import Applied, Outcome, Refused, Retry, Stale, Submitted, TriageEvent
 from rr_tui.sync.poller import Backoff
+from rr_tui.sync.protocol_desk import send_protocol
 from rr_tui.sync.triage import TriageService
 
 
@@ -54,6 +55,11 @@ async def send(backend: Backend, action: Action) -> Outcome:
             # A step kept by the backend whose copy elsewhere failed (a PagerDuty profile's
             # note): applied, never resent, and said as such.
             return Applied(clocked.incident, partly=clocked.not_recorded)
+        if action.kind in PROTOCOL_KINDS:
+            ticked = await send_protocol(backend, action)
+            if isinstance(ticked, str):
+                return Refused(ticked)
+            return Applied(ticked.incident, partly=ticked.not_recorded)
         result = await backend.escalate(action.incident_id, action.escalation, action.id)
         return Applied(result.incident)
     except PartlyApplied as error:

@@ -328,9 +328,10 @@ class Outbox:
         Used when one of our own actions moved the incident: the user's next
         change was made seeing the first one, so it is not a conflict with it.
         """
+        kinds = ", ".join("?" * len(VERSIONED_KINDS))  # one placeholder per versioned kind
+        sql = f"UPDATE actions SET base_version = ? WHERE incident_id = ? AND base_version = ? AND state = ? AND kind IN ({kinds})"  # noqa: S608, E501
         self._update(
-            "UPDATE actions SET base_version = ? WHERE incident_id = ? AND base_version = ?"
-            " AND state = ? AND kind IN (?, ?, ?)",
+            sql,
             (new_version, incident_id, old_version, ActionState.WAITING, *sorted(VERSIONED_KINDS)),
         )
 

@@ -2,32 +2,36 @@
 
 A `ProtocolDesk` holds the keeper's protocols (fetched once) and the runs of the
 incidents shown, by incident version, so showing an incident again asks for
-nothing. An activation or a tick goes to the keeper at once with the incident's
-version and a fresh idempotency key, and its answer (the incident at its new
-version) goes into the store, so the queue and the detail show it through the
-one update path. Like clock steps, ticks are not queued offline: a step is
-never shown done until the keeper has recorded it.
+nothing. An activation or a tick is an outbox action
+(`ActionKind.PROTOCOL_ACTIVATE`, `PROTOCOL_TICK`) made against the incident's
+version, like a clock step (`clock_desk`): on disk before it is sent, sent once
+with its id as the idempotency key (`send_protocol`, from the outbox's
+sender), kept across an outage and a restart, a stale version a conflict for
+the user (`C`). Its answer (the incident at its new version) comes into the
+store through the one update path. A step is never shown done until the
+keeper has recorded it: the row carries its pending mark meanwhile.
 
 `ProtocolKeeping` is all the desk needs from whoever keeps protocols: the rr
-API adapter today; a local keeper for a PagerDuty profile can implement the
-same four calls. A backend without them gets `supported` False.
+API adapter, and a PagerDuty profile's local keeper (`pd_protocols`). A
+backend without the four calls gets `supported` False.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from rr_tui.deadlines import Clock, ProtocolRule, ProtocolRun
+from rr_tui.deadlines import ProtocolRule, ProtocolRun
 from rr_tui.deadlines.protocol_wire import ProtocolActivate, ProtocolResult, ProtocolTick
 from rr_tui.models import Incident
-from rr_tui.sync.store import IncidentStore, StoreChange
+from rr_tui.sync.action_record import Action, ActionKind
+from rr_tui.sync.outcomes import Submitted
+from rr_tui.sync.triage import TriageService
 
 
 @runtime_checkable
 class ProtocolKeeping(Protocol):
-    """Whoever keeps protocols on incidents (the rr API: `RrHttpBackend`)."""
+    """Whoever keeps protocols on incidents (`RrHttpBackend`, `PagerDutyBackend`)."""
 
     async def protocols(self) -> list[ProtocolRule]:
         """The protocols a team works to."""
@@ -50,28 +54,19 @@ class ProtocolKeeping(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Ticked:
-    """What a write did: the store's change, the runs now, a clock it started, or an error."""
-
-    change: StoreChange
-    runs: tuple[ProtocolRun, ...]
-    clock: Clock | None = None
-    error: str | None = None
-
-
 class ProtocolDesk:
     """Protocols and their runs for one dashboard."""
 
     def __init__(
         self,
         keeper: object,
-        store: IncidentStore,
+        triage: TriageService,
         *,
         failures: tuple[type[Exception], ...] = (),
     ) -> None:
         self.keeper = keeper if isinstance(keeper, ProtocolKeeping) else None
-        self.store = store
+        self.triage = triage
+        """The outbox's front door: activations and ticks go through it like every action."""
         self.failures = failures
         """What the keeper raises when it says no or cannot be reached (the app's to know)."""
         self.protocols: list[ProtocolRule] | None = None
@@ -118,35 +113,57 @@ class ProtocolDesk:
             if found.applies_to(incident.region, incident.category)
         ]
 
-    async def activate(self, incident: Incident, protocol_id: str) -> Ticked:
-        """Activate a protocol on the incident."""
-        if self.keeper is None:
-            return Ticked(StoreChange(), (), error="this backend keeps no protocols")
-        body = ProtocolActivate(protocol=protocol_id, note="from the dashboard")
-        try:
-            result = await self.keeper.activate_protocol(
-                incident.id, body, incident.version, uuid.uuid4().hex
-            )
-        except self.failures as error:
-            return Ticked(StoreChange(), self.last_known(incident.id), error=str(error))
-        return await self._answered(result)
+    def activate(self, incident: Incident, protocol: ProtocolRule) -> Queued:
+        """Activate a protocol on the incident: stored in the outbox, then sent."""
+        body = ProtocolActivate(protocol=protocol.id, note="from the dashboard")
+        return self._submit(
+            ActionKind.PROTOCOL_ACTIVATE,
+            incident,
+            {"body": body.model_dump(mode="json")},
+            f"{protocol.short} activated",
+        )
 
-    async def tick(self, incident: Incident, run_id: int, body: ProtocolTick) -> Ticked:
-        """Tick (or untick) one step of a run on the incident."""
-        if self.keeper is None:
-            return Ticked(StoreChange(), (), error="this backend keeps no protocols")
-        try:
-            result = await self.keeper.tick_protocol(
-                incident.id, run_id, body, incident.version, uuid.uuid4().hex
-            )
-        except self.failures as error:
-            return Ticked(StoreChange(), self.last_known(incident.id), error=str(error))
-        return await self._answered(result)
+    def tick(self, incident: Incident, run: ProtocolRun, body: ProtocolTick, label: str) -> Queued:
+        """Tick (or untick) one step of a run on the incident, via the outbox."""
+        payload = {"run_id": run.id, "body": body.model_dump(mode="json")}
+        return self._submit(ActionKind.PROTOCOL_TICK, incident, payload, label)
 
-    async def _answered(self, result: ProtocolResult) -> Ticked:
-        change = self.store.apply([result.incident])
-        loaded = await self.load(result.incident)
-        if isinstance(loaded, str):
-            others = [r for r in self.last_known(result.incident.id) if r.id != result.run.id]
-            loaded = (*others, result.run)
-        return Ticked(change, loaded, result.clock)
+    def _submit(
+        self, kind: ActionKind, incident: Incident, payload: dict[str, object], label: str
+    ) -> Queued:
+        if self.keeper is None:
+            refused = ((incident.id, "this backend keeps no protocols"),)
+            return Queued(Submitted(refused=refused), "")
+        action = Action(kind, incident.id, payload, base_version=incident.version, label=label)
+        return Queued(self.triage.submit([action]), action.id)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A protocol write handed to the outbox: what the submission did, and the action's id
+    (its answer comes back as a triage event for that id)."""
+
+    submitted: Submitted
+    action_id: str
+
+
+async def send_protocol(keeper: object, action: Action) -> ProtocolResult | str:
+    """Send a protocol action with its id as the idempotency key; a str says why it cannot be.
+
+    The keeper's errors are the caller's to turn into an outcome (`sync/actions.py`).
+    """
+    if not isinstance(keeper, ProtocolKeeping):
+        return "this backend keeps no protocols"
+    version = int(action.base_version or 0)
+    try:
+        if action.kind is ActionKind.PROTOCOL_ACTIVATE:
+            activate = ProtocolActivate.model_validate(action.payload["body"])
+        else:
+            tick = ProtocolTick.model_validate(action.payload["body"])
+            run_id = int(action.payload["run_id"])
+    except (KeyError, TypeError, ValueError) as error:
+        # Damaged in the outbox file: it cannot mean what the user meant; refused, not retried.
+        return f"the stored protocol action is damaged: {error!s:.200}"
+    if action.kind is ActionKind.PROTOCOL_ACTIVATE:
+        return await keeper.activate_protocol(action.incident_id, activate, version, action.id)
+    return await keeper.tick_protocol(action.incident_id, run_id, tick, version, action.id)

@@ -10,6 +10,7 @@ protocol to them; the parts share the connection and the users met so far:
 - `oncall` (`PdOnCall`): the local directory merged with who is on call.
 - `writes` (`PdWrites`): patch, notes, escalation, bulk status; retries.
 - `legal` (`PdClocks`): legal clocks in the profile's local file, each step a note.
+- `playbooks` (`PdProtocols`): protocols in the same file, each activation and tick a note.
 
 What PagerDuty cannot express (the statuses new, escalated and mitigated;
 unassigning; a severity no priority maps to) is refused before anything is
@@ -32,17 +33,20 @@ from rr_tui.backends.pagerduty.capabilities import supports, unsupported_reason
 from rr_tui.backends.pagerduty.client import DEFAULT_URL, Clock, PdClient
 from rr_tui.backends.pagerduty.incidents import PdIncidents
 from rr_tui.backends.pagerduty.local_clocks import LocalClocks
+from rr_tui.backends.pagerduty.local_protocols import LocalProtocols
 from rr_tui.backends.pagerduty.mapping import DEFAULT_CATEGORY, DEFAULT_REGION, Placement
 from rr_tui.backends.pagerduty.oncall import PdOnCall
 from rr_tui.backends.pagerduty.pd_clocks import PdClocks
+from rr_tui.backends.pagerduty.pd_protocols import PdProtocols
 from rr_tui.backends.pagerduty.polling import FULL_REFRESH, PdPolling
 from rr_tui.backends.pagerduty.priorities import SeverityMap
 from rr_tui.backends.pagerduty.timeline import PdTimeline
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.writes import BulkOutcome, PdWrites
-from rr_tui.deadlines import Catalogue, ClockRule
+from rr_tui.deadlines import Catalogue, ClockRule, ProtocolRule, ProtocolRun
 from rr_tui.deadlines import Clock as LegalClock
 from rr_tui.deadlines import load as load_catalogue
+from rr_tui.deadlines.protocol_wire import ProtocolActivate, ProtocolResult, ProtocolTick
 from rr_tui.deadlines.wire import ClockResult, ClockStart, ClockStep
 from rr_tui.models import (
     DEFAULT_SLA,
@@ -162,6 +166,7 @@ class PagerDutyBackend:
         self.writes = PdWrites(self.http, self.incidents, self.users, self.oncall, clock)
         keeper = LocalClocks(clock_file, catalogue or load_catalogue(), clock())
         self.legal = PdClocks(keeper, self.incidents, self.writes, self.users, clock)
+        self.playbooks = PdProtocols(LocalProtocols(keeper), self.legal)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -226,6 +231,28 @@ class PagerDutyBackend:
     ) -> ClockResult:
         """Take a step on a clock, and note it on the incident."""
         return await self.legal.step_clock(incident_id, clock_id, body, version, key)
+
+    # --- protocols (kept in the same file, each activation and tick a note) -------------------
+
+    async def protocols(self) -> list[ProtocolRule]:
+        """The protocols this profile works to."""
+        return await self.playbooks.protocols()
+
+    async def protocol_runs(self, incident_id: str) -> list[ProtocolRun]:
+        """The protocols activated on an incident, from the profile's clock file."""
+        return await self.playbooks.protocol_runs(incident_id)
+
+    async def activate_protocol(
+        self, incident_id: str, body: ProtocolActivate, version: int, key: str
+    ) -> ProtocolResult:
+        """Activate a protocol, and note it on the incident."""
+        return await self.playbooks.activate_protocol(incident_id, body, version, key)
+
+    async def tick_protocol(
+        self, incident_id: str, run_id: int, body: ProtocolTick, version: int, key: str
+    ) -> ProtocolResult:
+        """Tick or untick a step (a step may start its clock), and note it on the incident."""
+        return await self.playbooks.tick_protocol(incident_id, run_id, body, version, key)
 
     # --- writing ------------------------------------------------------------------------
 

@@ -9,8 +9,7 @@ transaction, so two terminals' steps are taken one after the other, each
 checked against what the other wrote.
 
 Tables (the schema's version is `PRAGMA user_version`; each later version is
-one more script in `_MIGRATIONS`, so a `protocols` table for checklists can be
-added as version 2 without touching these):
+one more script in `_MIGRATIONS`, applied in the transaction that opens the file):
 
 - `clocks`: one row per clock, its `Clock` as JSON in `doc`, with the columns
   a query needs (incident, rule, stored state, due time).
@@ -22,6 +21,13 @@ added as version 2 without touching these):
   intake is started once, by one terminal, and never again after a cancel.
 - `meta`: `opened_at`, when the file was made (intake starts clocks only for
   incidents that arrive after it, see `local_clocks`).
+
+Version 2 adds protocols (playbooks, see `local_protocols`):
+
+- `protocol_runs`: one row per protocol activated on an incident, its
+  `ProtocolRun` (ticks included) as JSON in `doc`.
+- `protocol_steps`: one row per activation or tick, shaped like `steps` (its
+  note for PagerDuty and how far it got; `key` makes a retry apply once).
 """
 
 from __future__ import annotations
@@ -62,6 +68,31 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX steps_notes ON steps (note_state, seq);
     CREATE TABLE seen (incident_id TEXT PRIMARY KEY, at TEXT NOT NULL);
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+    """
+    CREATE TABLE protocol_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL,
+        protocol_id TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX protocol_runs_incident ON protocol_runs (incident_id, protocol_id);
+    CREATE TABLE protocol_steps (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT UNIQUE,
+        incident_id TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES protocol_runs (id),
+        step TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        note TEXT NOT NULL,
+        clock_id INTEGER REFERENCES clocks (id),
+        note_state TEXT NOT NULL DEFAULT 'pending',
+        note_attempts INTEGER NOT NULL DEFAULT 0,
+        note_error TEXT NOT NULL DEFAULT '',
+        note_claimed_at TEXT
+    );
+    CREATE INDEX protocol_steps_notes ON protocol_steps (note_state, seq);
     """,
 )
 """Schema version N is the first N scripts; a file is brought up to date when it is opened."""

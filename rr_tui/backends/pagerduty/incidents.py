@@ -48,6 +48,9 @@ class PdIncidents:
         self.deadlines: Callable[[str], tuple[datetime, str] | None] | None = None
         """The soonest running legal clock of an incident (due, rule), from the profile's
         local clock file: mapped into `deadline_at` and `deadline_rule`."""
+        self.protocols: Callable[[str], str | None] | None = None
+        """The progress of an incident's latest protocol (`CRISIS 2/7`), from the same file:
+        mapped into `protocol`."""
         self._last: dict[str, PdIncident] = {}
 
     async def load_priorities(self) -> PriorityScale:
@@ -72,6 +75,9 @@ class PdIncidents:
         if soonest is not None:
             # In the fingerprint too: a clock step shows as a new version of the incident.
             fields["deadline_at"], fields["deadline_rule"] = soonest
+        progress = self.protocols(pd.id) if self.protocols is not None else None
+        if progress is not None:
+            fields["protocol"] = progress  # a tick, too, shows as a new version
         self._last[pd.id] = pd
         return self.versions.issue(fields, pd.changed_at, newer=newer)
 

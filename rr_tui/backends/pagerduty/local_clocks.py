@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -58,6 +59,9 @@ NOTE_LEASE = timedelta(minutes=5)
 """A note claimed this long ago and never answered (its terminal died) may be claimed again."""
 NOTE_ATTEMPTS = 5
 """Tries of a note PagerDuty could not be reached for, before it is left as failed."""
+
+NoteTable = Literal["steps", "protocol_steps"]
+"""The tables whose rows carry a note for PagerDuty (the same note columns in each)."""
 
 NOTE_PREFIX = "Legal clock · "
 """Starts every note this keeper writes to PagerDuty, so a reader there knows what it is."""
@@ -81,6 +85,8 @@ class NoteDue:
     seq: int
     incident_id: str
     note: str
+    table: NoteTable = "steps"
+    """Whose step: a clock's (`steps`) or a protocol's (`protocol_steps`, see `local_protocols`)."""
 
 
 def note_text(clock: Clock, step: str, text: str) -> str:
@@ -110,6 +116,9 @@ class LocalClocks:
         self._data_version = -1
         self._mark = self._last_seq()
         self._own: set[int] = set()
+        self.generation = 0
+        """Moves at every write of this keeper and every write another terminal made (as seen
+        by `refresh`): what `local_protocols` keys its cache on."""
 
     def close(self) -> None:
         """Close the file."""
@@ -154,6 +163,7 @@ class LocalClocks:
             version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
             if version != self._data_version:
                 self._soonest, self._data_version = None, version
+                self.generation += 1
 
     def deadline(self, incident_id: str) -> tuple[datetime, str] | None:
         """The soonest running clock's due time and rule (stored state: a missed one heads).
@@ -183,11 +193,12 @@ class LocalClocks:
         return {incident for seq, incident in rows if seq not in self._own}
 
     def unposted(self, incident_id: str) -> int:
-        """How many of the incident's steps have no note in PagerDuty (failed or refused)."""
+        """How many of the incident's steps (clock and protocol) have no note in PagerDuty."""
         with self._lock:
             row = self._db.execute(
-                "SELECT count(*) FROM steps WHERE incident_id = ?"
-                " AND note_state IN ('failed', 'refused')",
+                "SELECT (SELECT count(*) FROM steps WHERE incident_id = ?1"
+                " AND note_state IN ('failed', 'refused')) + (SELECT count(*) FROM protocol_steps"
+                " WHERE incident_id = ?1 AND note_state IN ('failed', 'refused'))",
                 (incident_id,),
             ).fetchone()
         return int(row[0])
@@ -268,7 +279,7 @@ class LocalClocks:
         return started
 
     def claim_notes(self, now: datetime, incident_id: str | None = None) -> list[NoteDue]:
-        """Claim the notes still to post (of one incident, or all), oldest first."""
+        """Claim the notes still to post (of one incident, or all): clocks', then protocols'."""
         stale = stamp(now - NOTE_LEASE)
         where = (
             "(note_state = 'pending' OR (note_state = 'failed' AND note_attempts < ?)"
@@ -278,30 +289,34 @@ class LocalClocks:
         if incident_id is not None:
             where += " AND incident_id = ?"
             args.append(incident_id)
-        with self._lock:
-            # A read first: most polls find nothing, and need not take the write lock.
-            waiting = self._db.execute(
-                f"SELECT 1 FROM steps WHERE {where} LIMIT 1",  # noqa: S608
-                args,
-            ).fetchone()
-        if waiting is None:
-            return []
-        with self._writing() as db:
-            rows = db.execute(
-                f"UPDATE steps SET note_state = 'posting', note_claimed_at = ?,"  # noqa: S608
-                f" note_attempts = note_attempts + 1 WHERE {where}"
-                " RETURNING seq, incident_id, note",
-                (stamp(now), *args),
-            ).fetchall()
-        return [NoteDue(seq, incident, note) for seq, incident, note in sorted(rows)]
+        found: list[NoteDue] = []
+        tables: tuple[NoteTable, ...] = ("steps", "protocol_steps")
+        for table in tables:
+            with self._lock:
+                # A read first: most polls find nothing, and need not take the write lock.
+                waiting = self._db.execute(
+                    f"SELECT 1 FROM {table} WHERE {where} LIMIT 1",  # noqa: S608
+                    args,
+                ).fetchone()
+            if waiting is None:
+                continue
+            with self._writing() as db:
+                rows = db.execute(
+                    f"UPDATE {table} SET note_state = 'posting', note_claimed_at = ?,"  # noqa: S608
+                    f" note_attempts = note_attempts + 1 WHERE {where}"
+                    " RETURNING seq, incident_id, note",
+                    (stamp(now), *args),
+                ).fetchall()
+            found += [NoteDue(seq, incident, note, table) for seq, incident, note in sorted(rows)]
+        return found
 
-    def noted(self, seq: int, error: str | None = None, *, final: bool = False) -> None:
+    def noted(self, due: NoteDue, error: str | None = None, *, final: bool = False) -> None:
         """A claimed note was posted (no error), or not: `final` when retrying cannot help."""
         state = "posted" if error is None else "refused" if final else "failed"
         with self._writing() as db:
             db.execute(
-                "UPDATE steps SET note_state = ?, note_error = ? WHERE seq = ?",
-                (state, error or "", seq),
+                f"UPDATE {due.table} SET note_state = ?, note_error = ? WHERE seq = ?",  # noqa: S608
+                (state, error or "", due.seq),
             )
 
     # --- inside a write --------------------------------------------------------------
@@ -390,4 +405,5 @@ class _Write:
             self.keeper._db.execute("COMMIT" if kind is None else "ROLLBACK")
         finally:
             self.keeper._soonest = None  # our own commit does not move our data_version
+            self.keeper.generation += 1
             self.keeper._lock.release()

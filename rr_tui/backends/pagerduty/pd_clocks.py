@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -92,6 +92,8 @@ class PdClocks:
         self.users = users
         self.clock = clock
         incidents.deadlines = keeper.deadline
+        self.also_changed: list[Callable[[], set[str]]] = []
+        """More incidents moved by other terminals, asked at each poll (protocol ticks)."""
 
     # --- the dashboard's calls -----------------------------------------------------------
 
@@ -108,7 +110,7 @@ class PdClocks:
         self, incident_id: str, body: ClockStart, version: int, key: str
     ) -> ClockResult:
         """Start a rule's clock by hand; `version` is not checked (see `local_clocks`)."""
-        incident = await self._incident(incident_id)
+        incident = await self.incident_for(incident_id)
         by = await self.users.my_name()
         now = self.clock()
         if body.trigger_at is not None and now < body.trigger_at <= now + CLOCK_SKEW:
@@ -151,8 +153,10 @@ class PdClocks:
             started = self.keeper.intake(changes.items, by=by, now=self.clock())
             touched |= {recorded.clock.incident_id for recorded in started}
             touched |= self.keeper.changed_elsewhere()
+            for elsewhere in self.also_changed:
+                touched |= elsewhere()
             for due in self.keeper.claim_notes(self.clock())[:NOTES_PER_POLL]:
-                await self._post(due)
+                await self.post(due)
                 touched.add(due.incident_id)
         except (sqlite3.Error, BackendError) as error:
             log.warning("legal clocks: %s", error)
@@ -169,7 +173,8 @@ class PdClocks:
 
     # --- inside ----------------------------------------------------------------------------
 
-    async def _incident(self, incident_id: str) -> Incident:
+    async def incident_for(self, incident_id: str) -> Incident:
+        """The incident as last read (mapped again), or fetched from PagerDuty."""
         known = self.incidents.remap(incident_id)
         if known is not None:
             return known
@@ -181,22 +186,23 @@ class PdClocks:
         failed = ""
         if not recorded.replayed:
             for due in self.keeper.claim_notes(self.clock(), incident_id):
-                why = await self._post(due)
-                if due.seq == recorded.seq and why:
+                why = await self.post(due)
+                if (due.table, due.seq) == ("steps", recorded.seq) and why:
                     failed = f"kept on this machine, but not written to PagerDuty: {why}"
-        incident = self.incidents.remap(incident_id) or await self._incident(incident_id)
+        incident = self.incidents.remap(incident_id) or await self.incident_for(incident_id)
         return ClockResult(clock=recorded.clock, incident=incident, not_recorded=failed)
 
-    async def _post(self, due: NoteDue) -> str:
+    async def post(self, due: NoteDue) -> str:
         """Post one claimed note; why it failed, in words ("" when it went)."""
         try:
-            await self.writes.add_note(due.incident_id, due.note, f"clock-step-{due.seq}")
+            key = f"clock-step-{due.seq}" if due.table == "steps" else f"protocol-step-{due.seq}"
+            await self.writes.add_note(due.incident_id, due.note, key)
         except Unavailable as error:
-            self.keeper.noted(due.seq, error.message)
+            self.keeper.noted(due, error.message)
             return f"{error.message} (it is tried again at the next poll)"
         except BackendError as error:
-            self.keeper.noted(due.seq, error.message, final=True)
-            log.warning("legal clock note on %s refused: %s", due.incident_id, error.message)
+            self.keeper.noted(due, error.message, final=True)
+            log.warning("note on %s refused: %s", due.incident_id, error.message)
             return error.message
-        self.keeper.noted(due.seq)
+        self.keeper.noted(due)
         return ""

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from rr_tui.backends.pagerduty.client import PdClient
 from rr_tui.backends.pagerduty.local_clocks import NOTE_PREFIX
+from rr_tui.backends.pagerduty.local_protocols import PROTOCOL_PREFIX
 from rr_tui.backends.pagerduty.log_entries import event_of, in_time_order
 from rr_tui.backends.pagerduty.mapping import millis
 from rr_tui.backends.pagerduty.users import PdUsers
@@ -48,7 +49,13 @@ class PdTimeline:
         actor = self.users.actor(note.user)
         # A legal clock's note (`pd_clocks`) is a clock event, as on the rr server: the
         # dashboard then loads the incident's clocks when its timeline arrives.
-        kind = EventKind.CLOCK if note.content.startswith(NOTE_PREFIX) else EventKind.NOTE
+        kind = (
+            EventKind.CLOCK
+            if note.content.startswith(NOTE_PREFIX)
+            else EventKind.PROTOCOL
+            if note.content.startswith(PROTOCOL_PREFIX)
+            else EventKind.NOTE
+        )
         return _Row(order_at, position, note.created_at, kind, actor, data, note.content)
 
     async def timeline(self, incident_id: str, after: int = 0) -> list[TimelineEvent]:
