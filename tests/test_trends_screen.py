@@ -10,6 +10,7 @@ from textual.widgets import Sparkline
 
 from rr_tui import deadlines
 from rr_tui.deadlines.wire import ClockResult
+from rr_tui.options import HIGH_CONTRAST_THEME, DashboardOptions
 from rr_tui.screens.trends import TrendsScreen
 from tests.conftest import LEAD, DashboardFactory, FakeClock, RunningServer, make_app
 from tests.test_clocks_api import start, step
@@ -65,3 +66,19 @@ def test_trends_screen(
         await pilot.pause()
 
     assert snap_compare(make_app(demo_server.url, clock), terminal_size=size, run_before=read)
+
+
+def test_trends_screen_on_the_high_contrast_theme(
+    snap_compare: SnapCompare, demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """Issue 16: the charts are readable on the high-contrast theme, at 80x24."""
+    start_clocks(demo_server, clock)
+    options = DashboardOptions(title="RR · APAC shift", theme=HIGH_CONTRAST_THEME)
+
+    async def read(pilot: Any) -> None:
+        await settled("T")(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = make_app(demo_server.url, clock, options=options)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=read)
