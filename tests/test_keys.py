@@ -428,6 +428,25 @@ async def test_toasts_never_cover_queue_rows_at_80_columns(
         assert top <= d.queue.cursor < top + d.queue.page_height, "the cursor's row is hidden"
 
 
+async def test_a_toast_at_80_columns_shows_its_message_not_only_its_title(
+    demo_server: RunningServer, clock: FakeClock
+) -> None:
+    """At 80x24 a toast's last line (its message) sat under the footer: "Not available",
+    and not why."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(demo_server.url, clock)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        d = Dashboard(app, pilot)
+        await d.settle()
+        await d.press("G", "a")  # "Nothing to acknowledge" (the last row is not new)
+        await d.until(lambda: len(d.app.screen.query(Toast)) == 1)
+        await d.settle()
+        assert "Nothing to acknowledge" in d.text()
+        footer = d.app.screen.query_one("Footer").region
+        assert not d.app.screen.query_one(Toast).region.overlaps(footer)
+
+
 async def test_switching_views_keeps_the_cursor_on_the_incident_still_shown(
     demo_server: RunningServer, dashboard: DashboardFactory, tmp_path: Path
 ) -> None:

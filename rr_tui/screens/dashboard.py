@@ -89,7 +89,7 @@ class DashboardScreen(OpeningScreen):
     DashboardScreen.-narrow.-side #queue { display: none; }
     DashboardScreen.-narrow.-searching #detail { display: none; }
     DashboardScreen.-wide Toast { max-width: 40%; }
-    DashboardScreen.-narrow ToastRack { layer: default; margin-bottom: 0; }
+    DashboardScreen.-narrow ToastRack { layer: default; margin-bottom: 1; }
     DashboardScreen.-narrow Toast { width: 100%; max-width: 100%; padding: 0 1; margin: 0; }
     """
 
