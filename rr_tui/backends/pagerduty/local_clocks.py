@@ -3,7 +3,8 @@
 The same catalogue and engine as the rr server (`rr_tui.deadlines`), over the
 profile's SQLite file (`clock_file`), keyed by PagerDuty incident id. No HTTP
 here: the PagerDuty side (a note per step) is `pd_clocks`'s, which reads the
-notes to post from `claim_notes` and says how each went in `noted`.
+notes to post from `claim_notes` and says how each went in `noted` (the notes
+waiting in the file: `clock_notes`).
 
 Decisions, and why:
 
@@ -40,12 +41,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from pydantic import ValidationError
 
 from rr_tui import deadlines
 from rr_tui.backends.pagerduty.clock_file import open_clock_file, stamp, unstamp
+from rr_tui.backends.pagerduty.clock_notes import NoteQueue
 from rr_tui.deadlines import Catalogue, Clock, ClockError, ClockRule, ClockState
 from rr_tui.deadlines.steps import take
 from rr_tui.deadlines.wire import ClockStart, ClockStep
@@ -55,14 +56,6 @@ log = logging.getLogger(__name__)
 
 INTAKE_GRACE = timedelta(minutes=10)
 """An incident created this long before the file was made still counts as new at intake."""
-NOTE_LEASE = timedelta(minutes=5)
-"""A note claimed this long ago and never answered (its terminal died) may be claimed again."""
-NOTE_ATTEMPTS = 5
-"""Tries of a note PagerDuty could not be reached for, before it is left as failed."""
-
-NoteTable = Literal["steps", "protocol_steps"]
-"""The tables whose rows carry a note for PagerDuty (the same note columns in each)."""
-
 NOTE_PREFIX = "Legal clock · "
 """Starts every note this keeper writes to PagerDuty, so a reader there knows what it is."""
 
@@ -78,17 +71,6 @@ class Recorded:
     """The key was used before: nothing changed now (its note is not posted again)."""
 
 
-@dataclass(frozen=True)
-class NoteDue:
-    """A step's note this keeper has claimed to post."""
-
-    seq: int
-    incident_id: str
-    note: str
-    table: NoteTable = "steps"
-    """Whose step: a clock's (`steps`) or a protocol's (`protocol_steps`, see `local_protocols`)."""
-
-
 def note_text(clock: Clock, step: str, text: str) -> str:
     """The PagerDuty note for a step: rule, what happened, due time, and why."""
     due = f"due {clock.due_at:%Y-%m-%d %H:%M} UTC"
@@ -96,7 +78,7 @@ def note_text(clock: Clock, step: str, text: str) -> str:
     return f"{head} — {text}" if text.strip() else head
 
 
-class LocalClocks:
+class LocalClocks(NoteQueue):
     """The clocks of one PagerDuty profile, in its file (None: in memory, for one adapter).
 
     Raises `ClockFileError` when the file cannot be used. Steps raise `ClockError`
@@ -192,17 +174,6 @@ class LocalClocks:
             self._mark = rows[-1][0]
         return {incident for seq, incident in rows if seq not in self._own}
 
-    def unposted(self, incident_id: str) -> int:
-        """How many of the incident's steps (clock and protocol) have no note in PagerDuty."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT (SELECT count(*) FROM steps WHERE incident_id = ?1"
-                " AND note_state IN ('failed', 'refused')) + (SELECT count(*) FROM protocol_steps"
-                " WHERE incident_id = ?1 AND note_state IN ('failed', 'refused'))",
-                (incident_id,),
-            ).fetchone()
-        return int(row[0])
-
     # --- writing ---------------------------------------------------------------------
 
     def start(
@@ -277,47 +248,6 @@ class LocalClocks:
                     why = f"at intake from {incident.source.value}"
                     started.append(self._record(db, clock, "started", why, by, now, None))
         return started
-
-    def claim_notes(self, now: datetime, incident_id: str | None = None) -> list[NoteDue]:
-        """Claim the notes still to post (of one incident, or all): clocks', then protocols'."""
-        stale = stamp(now - NOTE_LEASE)
-        where = (
-            "(note_state = 'pending' OR (note_state = 'failed' AND note_attempts < ?)"
-            " OR (note_state = 'posting' AND note_claimed_at < ?))"
-        )
-        args: list[object] = [NOTE_ATTEMPTS, stale]
-        if incident_id is not None:
-            where += " AND incident_id = ?"
-            args.append(incident_id)
-        found: list[NoteDue] = []
-        tables: tuple[NoteTable, ...] = ("steps", "protocol_steps")
-        for table in tables:
-            with self._lock:
-                # A read first: most polls find nothing, and need not take the write lock.
-                waiting = self._db.execute(
-                    f"SELECT 1 FROM {table} WHERE {where} LIMIT 1",  # noqa: S608
-                    args,
-                ).fetchone()
-            if waiting is None:
-                continue
-            with self._writing() as db:
-                rows = db.execute(
-                    f"UPDATE {table} SET note_state = 'posting', note_claimed_at = ?,"  # noqa: S608
-                    f" note_attempts = note_attempts + 1 WHERE {where}"
-                    " RETURNING seq, incident_id, note",
-                    (stamp(now), *args),
-                ).fetchall()
-            found += [NoteDue(seq, incident, note, table) for seq, incident, note in sorted(rows)]
-        return found
-
-    def noted(self, due: NoteDue, error: str | None = None, *, final: bool = False) -> None:
-        """A claimed note was posted (no error), or not: `final` when retrying cannot help."""
-        state = "posted" if error is None else "refused" if final else "failed"
-        with self._writing() as db:
-            db.execute(
-                f"UPDATE {due.table} SET note_state = ?, note_error = ? WHERE seq = ?",  # noqa: S608
-                (state, error or "", due.seq),
-            )
 
     # --- inside a write --------------------------------------------------------------
 

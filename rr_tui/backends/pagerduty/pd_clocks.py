@@ -34,8 +34,9 @@ from datetime import timedelta
 
 from rr_tui.backends.base import BackendError, ChangeSet, Rejected, Unavailable
 from rr_tui.backends.pagerduty.client import Clock
+from rr_tui.backends.pagerduty.clock_notes import NoteDue
 from rr_tui.backends.pagerduty.incidents import PdIncidents
-from rr_tui.backends.pagerduty.local_clocks import LocalClocks, NoteDue, Recorded
+from rr_tui.backends.pagerduty.local_clocks import LocalClocks, Recorded
 from rr_tui.backends.pagerduty.users import PdUsers
 from rr_tui.backends.pagerduty.writes import PdWrites
 from rr_tui.deadlines import Clock as LegalClock
