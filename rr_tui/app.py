@@ -31,8 +31,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual import on, work
+from textual.app import SystemCommand
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -52,7 +52,7 @@ from rr_tui.screens.messages import (
     ViewWanted,
 )
 from rr_tui.screens.notices import NoticedApp
-from rr_tui.screens.typeahead import KeyDone, KeyGate
+from rr_tui.screens.typeahead import TypeAheadApp
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.clock_desk import ClockDesk
 from rr_tui.sync.connection import FIX_TOKEN, LinkState
@@ -82,7 +82,7 @@ OUTBOX_RETRY_AFTER_FAULT = 30.0
 """Seconds before the outbox is tried again after the sender itself failed (a bug, logged)."""
 
 
-class RrApp(NoticedApp):
+class RrApp(NoticedApp, TypeAheadApp):
     """rr-tui: the live queue, timeline and stakeholders of a Rapid Response shift."""
 
     TITLE = "rr-tui"
@@ -144,18 +144,6 @@ class RrApp(NoticedApp):
         self.register_theme(high_contrast_theme())
         self.theme = self.options.theme
         self.set_keymap(dict(self.options.keymap))
-        self.keys_typed = KeyGate(self, partial(App.on_event, self))
-        """Keys one at a time, end to end: text typed after `+` reaches its prompt."""
-
-    async def on_event(self, event: events.Event) -> None:
-        """Every event; keys and pastes go through the type-ahead gate."""
-        if self.keys_typed.admit(event):
-            await super().on_event(event)
-            self.keys_typed.dispatched(event)
-
-    @on(KeyDone)
-    async def _key_done(self, message: KeyDone) -> None:
-        await self.keys_typed.done(message)
 
     # --- start and stop -------------------------------------------------------------
 

@@ -13,16 +13,17 @@ app after the key, its binding and its action. Only then, once a screen the
 action pushed is mounted (its box focused) and a focus it asked for has moved,
 does the next key go, to whatever has the focus by then. A key whose marker
 never comes back (its widget went away) holds the others for `SAFETY` seconds
-at most.
+at most. `TypeAheadApp` is an app whose input goes through one.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
-from textual import events
+from textual import events, on
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
@@ -106,3 +107,22 @@ class KeyGate:
             self.admit(event)
             await self.handle(event)
             self.dispatched(event)
+
+
+class TypeAheadApp(App[None]):
+    """An app whose keys and pastes reach it through a `KeyGate`, one at a time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys_typed = KeyGate(self, partial(App.on_event, self))
+        """Keys one at a time, end to end: text typed after `+` reaches its prompt."""
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every event; keys and pastes go through the type-ahead gate."""
+        if self.keys_typed.admit(event):
+            await super().on_event(event)
+            self.keys_typed.dispatched(event)
+
+    @on(KeyDone)
+    async def _key_done(self, message: KeyDone) -> None:
+        await self.keys_typed.done(message)
