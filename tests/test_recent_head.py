@@ -9,17 +9,21 @@ nothing is kept, and they hold all the same.
 
 from __future__ import annotations
 
+import asyncio
 import random
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import Engine, event
 
 from rr_tui.models import Role
 from rr_tui.server import seed_data
-from rr_tui.server.head import HeadReader
+from rr_tui.server.head import RECENT, HeadReader
 from rr_tui.server.store import Actor, Store
-from tests.conftest import RunningServer
+from tests.conftest import STORE_URL, RunningServer
 
 INTAKE = {"severity": "SEV1", "category": "hate_speech", "region": "TH", "source": "user_report"}
 LEAD = Actor("lead", Role.LEAD)
@@ -146,3 +150,118 @@ def test_a_cursor_newer_than_the_kept_head_reads_afresh(
         assert body["items"] == []
         assert not body["reset"]
         assert body["cursor"] == newer
+
+
+def _counting_reads(engine: Engine, gate: threading.Event | None = None) -> list[int]:
+    """Count the head reads run on `engine`; with `gate`, each waits for it to open."""
+    reads: list[int] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def counted(*args: object) -> None:
+        if " ".join(str(args[2]).split()).startswith("SELECT counters.value FROM counters"):
+            reads.append(1)
+            if gate is not None:
+                gate.wait(10)
+
+    return reads
+
+
+def test_polls_that_miss_the_kept_head_at_once_share_one_read(store: Store) -> None:
+    """Sixteen polls at the moment the kept head expired made sixteen reads on PostgreSQL.
+
+    Each took a connection: past the pool's size every one was a new connection,
+    opened and closed, and one process answered 0.6x SQLite's polls (issue 13).
+    """
+    head = store.head().seq
+    reader = HeadReader(store.engine, recent=10.0, clock=Ticks())
+    gate = threading.Event()
+    reads = _counting_reads(reader.engine, gate)
+
+    async def polls() -> list[int]:
+        waiting = [asyncio.ensure_future(reader.read_shared()) for _ in range(16)]
+        await asyncio.sleep(0)  # every poll has asked before the read can answer
+        gate.set()
+        return await asyncio.gather(*waiting)
+
+    assert asyncio.run(polls()) == [head] * 16
+    assert len(reads) == 1
+
+
+def test_a_poll_after_a_commit_of_ours_does_not_join_a_read_begun_before_it(
+    store: Store,
+) -> None:
+    """The shared read keeps `forget`'s promise: our own write is seen by the next poll."""
+    reader = HeadReader(store.engine, recent=10.0, clock=Ticks())
+    gate = threading.Event()
+    reads = _counting_reads(reader.engine, gate)
+
+    async def polls() -> tuple[int, int]:
+        before = asyncio.ensure_future(reader.read_shared())
+        await asyncio.sleep(0)
+        _add(store)
+        reader.forget()  # as Store.write does once the commit is visible
+        after = asyncio.ensure_future(reader.read_shared())
+        await asyncio.sleep(0)
+        gate.set()
+        return await before, await after
+
+    _, after = asyncio.run(polls())
+    assert len(reads) == 2
+    assert after == store.head().seq
+
+
+def test_a_failed_shared_read_fails_every_poll_that_joined_it_and_not_the_next(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = HeadReader(store.engine, recent=0.0, clock=Ticks())
+    read = reader._read
+    failures = [RuntimeError("database gone")]
+
+    def flaky() -> int:
+        if failures:
+            raise failures.pop()
+        return read()
+
+    monkeypatch.setattr(reader, "_read", flaky)
+
+    async def polls() -> list[int | BaseException]:
+        return await asyncio.gather(
+            *(reader.read_shared() for _ in range(3)), return_exceptions=True
+        )
+
+    assert all(isinstance(answer, RuntimeError) for answer in asyncio.run(polls()))
+    assert asyncio.run(reader.read_shared()) == store.head().seq
+
+
+@pytest.mark.skipif(
+    not STORE_URL.startswith("postgresql"),
+    reason="SQLite's head is a local read on the event loop, one per poll by design",
+)
+def test_a_burst_of_polls_reads_the_head_at_most_once_per_recent(server: RunningServer) -> None:
+    """Each poll in flight when the kept head expired made its own read (issue 13).
+
+    With the read shared, a new one starts only when none is under way and the
+    last began `RECENT` ago or more: the bound below holds however fast or
+    slow the polls run.
+    """
+    reads = _counting_reads(server.store._head.engine)
+    with server.client() as client:
+        etag = client.get("/incidents").headers["ETag"]
+    cursor = etag.strip('"')
+
+    def polls() -> set[int]:
+        with server.client() as client:
+            return {
+                client.get(
+                    "/incidents", params={"since": cursor}, headers={"If-None-Match": etag}
+                ).status_code
+                for _ in range(25)
+            }
+
+    reads.clear()
+    began = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        statuses = set().union(*pool.map(lambda _: polls(), range(16)))
+    elapsed = time.monotonic() - began
+    assert statuses == {304}
+    assert len(reads) <= elapsed / RECENT + 2, (len(reads), elapsed)

@@ -17,12 +17,14 @@ protocol stays exact, is argued at `recent`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 
 from rr_tui.server import schema
 
@@ -53,12 +55,19 @@ class HeadReader:
         """Bumped by `forget`: a read begun before a commit must not be kept after it."""
         self._kept: tuple[int, float] | None = None
         """The last read kept: (change number, `clock()` when its read began)."""
+        self._pending: tuple[int, asyncio.Future[int]] | None = None
+        """The `read_shared` under way: (generation it began in, its answer to be)."""
         if self._own:
             # As many connections as the store's pool keeps (QueuePool.size()).
             size = int(getattr(engine.pool, "size", lambda: 5)())
             self._engine = create_engine(
                 engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=size
             )
+
+    @property
+    def engine(self) -> Engine:
+        """The engine head reads run on (PostgreSQL: its own autocommit pool)."""
+        return self._engine
 
     @property
     def local(self) -> bool:
@@ -110,6 +119,32 @@ class HeadReader:
                 if generation == self._generation and (self._kept is None or self._kept[1] < began):
                     self._kept = (value, began)
         return value
+
+    async def read_shared(self) -> int:
+        """`read` in the threadpool, one read for every caller that asks while it runs.
+
+        When the kept head expires, every poll in flight misses it at once: on
+        PostgreSQL sixteen connections' polls made sixteen reads, each on its
+        own connection, and past the pool's size each a new connection opened
+        and closed, so one process answered 0.6x SQLite's polls (issue 13).
+        Joining a read under way is as fresh as using a kept one (it began
+        moments ago), with the same rule for this process's own commits: a
+        caller after a `forget` never joins a read begun before it.
+        """
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            generation = self._generation
+        pending = self._pending
+        if pending is None or pending[0] != generation or pending[1].get_loop() is not loop:
+            future = asyncio.ensure_future(run_in_threadpool(self.read))
+            pending = self._pending = (generation, future)
+            future.add_done_callback(lambda _done: self._done(pending))
+        return await asyncio.shield(pending[1])
+
+    def _done(self, pending: tuple[int, asyncio.Future[int]]) -> None:
+        # A newer read may have replaced it (after a `forget`): that one stays.
+        if self._pending is pending:
+            self._pending = None
 
     def _read(self) -> int:
         for attempt in (1, 2):

@@ -139,6 +139,13 @@ class Store:
         """The cursor of the newest change: one indexed read, for the no-change fast path."""
         return Cursor(self.epoch, self._head.read())
 
+    async def shared_head(self) -> Cursor:
+        """`head`, read in the threadpool once for every poll that asks meanwhile.
+
+        See `HeadReader.read_shared`: what the no-change poll reads across the network.
+        """
+        return Cursor(self.epoch, await self._head.read_shared())
+
     def recent_head(self) -> Cursor | None:
         """A head read moments ago, or None: see `HeadReader.recent` for what it may miss.
 

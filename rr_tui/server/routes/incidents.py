@@ -78,10 +78,11 @@ async def list_incidents(
     # for which the hop to a thread (and back, through the GIL) cost 2.8x the throughput.
     # On PostgreSQL a head read moments ago answers without a round trip: it may say
     # "nothing yet" for a moment about another process's commit, never lose or repeat one
-    # (`HeadReader.recent`); a page of changes is always read afresh.
+    # (`HeadReader.recent`); a page of changes is always read afresh. When that read is
+    # too old, the polls in flight share one new read rather than each making its own.
     head = store.head() if store.head_is_local else store.recent_head()
     if head is None:
-        head = await run_in_threadpool(store.head)
+        head = await store.shared_head()
     held = wait > 0 and cursor == head
     if held:
         head = await watch.wait(head, min(wait, MAX_HOLD))
