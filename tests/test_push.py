@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -22,7 +23,7 @@ import httpx
 import pytest
 from textual.worker import WorkerState
 
-from rr_tui.app import STALL_CHECK_SECONDS, RrApp
+from rr_tui.app import RrApp
 from rr_tui.backends.base import ChangeSet
 from rr_tui.backends.rr_http import HOLD_SECONDS, RrHttpBackend
 from rr_tui.models import API_PREFIX, IncidentCreate, Role
@@ -32,7 +33,7 @@ from rr_tui.server.push import PUSH_HEADER, ChangeWatch
 from rr_tui.server.runner import ServerThread
 from rr_tui.server.store import Actor, Store
 from rr_tui.sync.connection import LinkState
-from rr_tui.sync.poller import HOLD_GRACE, Poller
+from rr_tui.sync.poller import HOLD_GRACE, STALL_LATE, Poller
 from rr_tui.sync.store import IncidentStore
 from rr_tui.widgets.status import StatusBar
 from tests.conftest import LEAD, TEST_USERS, FakeClock, open_store, until
@@ -272,13 +273,38 @@ async def test_a_silent_pushing_server_is_stalled_within_five_seconds(pushing: P
     under_way = asyncio.create_task(poller.poll())
     try:
         await until(lambda: transport.unanswered == 1, what="the poll sent")
-        bound = 5.0 - STALL_CHECK_SECONDS
+        bound = HOLD_SECONDS + HOLD_GRACE
         clock.advance(bound - 0.1)
         assert not poller.check_stall()
         clock.advance(0.1)
         assert poller.check_stall()
         assert poller.connection.state is LinkState.STALLED
-        assert bound >= HOLD_SECONDS + HOLD_GRACE
+        # The poll's own watch fires at most STALL_LATE after that moment (next test).
+        assert bound + STALL_LATE <= 5.0
+    finally:
+        under_way.cancel()
+        await backend.aclose()
+
+
+async def test_a_silent_server_turns_the_link_stalled_with_nobody_asking(pushing: Pushing) -> None:
+    """The poll watches for its own stall: no timer asks every second any more (idle CPU).
+
+    A real clock and a short hold (0.3 s: stalled 1.7 s after the request), so
+    the watch itself must fire; nothing here calls `check_stall`.
+    """
+    transport = Silent()
+    backend = RrHttpBackend(pushing.url, LEAD, transport=transport, hold=0.3)
+    stalls: list[float] = []
+    poller = Poller(backend, IncidentStore(), on_stall=lambda: stalls.append(time.monotonic()))
+    await poller.poll()
+    transport.silent = True
+    sent = time.monotonic()
+    under_way = asyncio.create_task(poller.poll())
+    try:
+        await until(lambda: bool(stalls), what="the stall to be told")
+        assert poller.connection.state is LinkState.STALLED
+        assert stalls[0] - sent >= 0.3 + HOLD_GRACE - 0.01  # not before its time
+        assert len(stalls) == 1
     finally:
         under_way.cancel()
         await backend.aclose()

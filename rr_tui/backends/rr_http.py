@@ -69,10 +69,10 @@ from rr_tui.models.compact import compact
 MAX_PAGES = 20
 """Pages read in one poll at most; the rest are read by the next poll."""
 
-HOLD_SECONDS = 2.5
+HOLD_SECONDS = 3.5
 """How long the dashboard asks a pushing server to hold a request: short enough that a
-silent server is noticed within 5 s (`poller.HOLD_GRACE`), long enough to cost less than
-polling every 2 s."""
+silent server is noticed within 5 s (with `poller.HOLD_GRACE`: 4.9 s), long enough that an
+idle dashboard's heartbeat costs little (17 requests a minute)."""
 
 PUSH_HEADER = "rr-push-hold"
 """The response header by which a server says it holds requests (its longest hold, s)."""

@@ -25,21 +25,25 @@ and polls again only after `REFUSED_RETRY` (or when the user asks).
 The backoff is capped at the poll interval (`recovery_backoff`): an outage
 costs no more requests than being live, jitter keeps a fleet out of step, and
 the dashboard is live again within one interval of the backend answering. A
-poll that neither answers nor fails is noticed by `check_stall` after two
-intervals (the app asks every second); the client's timeout ends it later.
+poll that neither answers nor fails is stalled after two intervals; the
+client's timeout ends it later. The poll watches for that itself: a loop
+callback armed when it starts, at the moment it would be stalled, tells
+`on_stall`. No timer wakes the dashboard every second to ask (it did, and
+that was a tenth of an idle dashboard's CPU).
 
 A backend that pushes (its `ChangeSet.hold`: the rr server's long-polling)
 is asked again as soon as it answers, and holds each request until a change
 commits or its hold ends. The end of a hold is the heartbeat: a held request
 unanswered `HOLD_GRACE` seconds past its hold is stalled, so a silent server
-is shown not live within 5 s (with the app's one-second stall check), as when
-polling. A held request answered at once with nothing new (a server releasing
+is shown not live within 5 s (`HOLD_SECONDS` + `HOLD_GRACE` + `STALL_LATE`), as
+when polling. A held request answered at once with nothing new (a server releasing
 its waits as it stops, or one that does not really hold) is followed by the
 interval, so a misbehaving server cannot make the poller spin.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable
@@ -73,8 +77,11 @@ REFUSED_RETRY = 300.0
 STALL_AFTER = 2.0
 """Poll intervals a poll may go unanswered before the link says it is stalled."""
 
-HOLD_GRACE = 1.5
+HOLD_GRACE = 1.4
 """Seconds past its hold before a held request counts as stalled (answers take time)."""
+
+STALL_LATE = 0.02
+"""The most the stall watch fires after the moment a poll turns stalled (its re-arm step)."""
 
 _REFUSALS = frozenset({Problem.TOKEN_REFUSED, Problem.NOT_PERMITTED, Problem.NO_TOKEN})
 
@@ -139,8 +146,11 @@ class Poller:
         clock: Clock = utcnow,
         backoff: Backoff | None = None,
         offline_after: timedelta = timedelta(seconds=30),
+        on_stall: Callable[[], None] | None = None,
     ) -> None:
         self.backend = backend
+        self.on_stall = on_stall
+        """Called (on the event loop) when the poll under way turns stalled by itself."""
         self.store = store
         self.interval = interval
         self.clock = clock
@@ -156,6 +166,7 @@ class Poller:
         self._started: datetime | None = None
         self.hold: float | None = None
         """How long the backend may hold the next (or the current) poll; None: it does not push."""
+        self._stall_watch: asyncio.TimerHandle | None = None
 
     def now(self) -> datetime:
         """The backend's time: the local clock corrected by the last known offset."""
@@ -170,6 +181,7 @@ class Poller:
         """Poll once (all pages) and apply; backend errors are reported, never raised."""
         self.polls += 1
         self._started = self.now()
+        self._watch_stall(self.stall_limit)
         held = self.hold
         sent = time.monotonic()
         try:
@@ -180,6 +192,9 @@ class Poller:
             return PollResult(error=error)
         finally:
             self._started = None
+            if self._stall_watch is not None:
+                self._stall_watch.cancel()
+                self._stall_watch = None
         self.hold = changes.hold
         if changes.server_time is not None:
             # Network latency makes this a little late: seconds, against minutes of drift.
@@ -223,8 +238,31 @@ class Poller:
             return self.interval
         return 0.0
 
+    @property
+    def stall_limit(self) -> float:
+        """Seconds the poll under way (or the next) may go unanswered before it is stalled."""
+        return STALL_AFTER * self.interval if self.hold is None else self.hold + HOLD_GRACE
+
+    def _watch_stall(self, after: float) -> None:
+        """Check for a stall `after` seconds from now, on the running loop."""
+        loop = asyncio.get_running_loop()
+        self._stall_watch = loop.call_later(after, self._stall_due)
+
+    def _stall_due(self) -> None:
+        started = self._started
+        if started is None:
+            return
+        left = self.stall_limit - (self.now() - started).total_seconds()
+        if left > 0:
+            # The poll's clock (the backend's, or a test's) is not there yet: look again.
+            self._watch_stall(max(left, STALL_LATE))
+            return
+        self._stall_watch = None
+        if self.check_stall() and self.on_stall is not None:
+            self.on_stall()
+
     def check_stall(self) -> bool:
-        """Mark the link stalled if the poll under way has waited two intervals; True if so.
+        """Mark the link stalled if the poll under way has waited `stall_limit`; True if so.
 
         Only a link that would otherwise look fine (or about to be) turns stalled:
         offline and refused already say the data is old.
@@ -234,7 +272,7 @@ class Poller:
             return False
         if self.connection.state in (LinkState.OFFLINE, LinkState.REFUSED):
             return False
-        limit = STALL_AFTER * self.interval if self.hold is None else self.hold + HOLD_GRACE
+        limit = self.stall_limit
         if self.now() - started < timedelta(seconds=limit):
             return False
         self.connection = replace(
