@@ -258,7 +258,12 @@ class DashboardScreen(OpeningScreen):
     def _poll_arrived(self, message: PollArrived) -> None:
         self.connection = message.connection
         self.skipped = message.skipped
-        self.show_change(message.change)
+        if message.change:
+            self.show_change(message.change)
+        else:
+            # Most polls (every push heartbeat): nothing in the store moved; only the
+            # link may read differently.
+            self._show_status(self.clock())
 
     @on(TimelineLoaded)
     def _timeline_loaded(self, message: TimelineLoaded) -> None:

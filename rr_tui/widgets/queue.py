@@ -182,16 +182,20 @@ class QueueView(ScrollView, can_focus=True):
         top = round(self.scroll_offset.y)
         width = self.scrollable_content_region.width
         for y, (incident_id, texts, at, until) in list(self._painted.items()):
+            if at <= now < until:
+                # Its texts cannot have moved yet: not even worth looking at (a row whose
+                # incident moved was repainted by `store_changed`, or is about to be).
+                continue
             index = top + y - 1
             if index >= len(self.store):
                 continue
             incident = self.store.row(index)
-            if incident.id != incident_id:
+            if incident.id != incident_id or self.rows.clock_texts(incident, now) != texts:
                 self.refresh(Region(0, y, width, 1))
-            elif at <= now < until:
-                continue  # its texts cannot have moved yet: not even worth comparing
-            elif self.rows.clock_texts(incident, now) != texts:
-                self.refresh(Region(0, y, width, 1))
+            else:
+                # It reads the same: not looked at again until it may have moved.
+                until = self.rows.steady_until(incident, now)
+                self._painted[y] = (incident_id, texts, now, until)
 
     @property
     def flashing(self) -> frozenset[str]:

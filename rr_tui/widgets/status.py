@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from rich.text import Text
@@ -104,6 +104,19 @@ class StatusInfo:
     """The analyst's reveal count and break timer, when they asked for it ("": not shown)."""
 
 
+def _face(status: StatusInfo) -> StatusInfo:
+    """The status as far as its line can show: to the minute while nothing on it counts seconds.
+
+    The clocks show minutes; a live pushed link (and one still connecting)
+    shows no age, so its last answer's time is not on the line either.
+    """
+    link = status.connection
+    if not ((link.state is LinkState.LIVE and link.pushed) or link.state is LinkState.CONNECTING):
+        return status
+    minute = status.now.replace(second=0, microsecond=0)
+    return replace(status, now=minute, connection=replace(link, last_ok=None))
+
+
 class StatusBar(Widget):
     """One line across the top, rendered from its `status` (set every second and on changes).
 
@@ -123,11 +136,17 @@ class StatusBar(Widget):
         super().__init__(id=id)
         self._shown: Text | None = None
         self._counted: dict[tuple[object, ...], Text] = {}
+        self._face: StatusInfo | None = None
+        """The last status as its line reads it (`_face`): an equal one is not built again."""
         self._next: tuple[int, Text] | None = None
         """The line `watch_status` built for the coming repaint, and the width it was built for."""
 
     def watch_status(self) -> None:
         """Repaint only when the line would read or look different."""
+        face = None if self.status is None else _face(self.status)
+        if face is not None and face == self._face:
+            return  # set every second; most seconds nothing on the line moved
+        self._face = face
         line = self.line()
         if line != self._shown:
             self._next = (self.size.width, line)
