@@ -17,7 +17,7 @@ import pytest
 from textual.widgets import OptionList, Static
 
 from rr_tui.models import IncidentCreate, Role
-from rr_tui.present.format import age, sla
+from rr_tui.present.format import age, sla, stamp
 from rr_tui.server.store import Actor
 from rr_tui.widgets.contacts import StakeholderPane
 from rr_tui.widgets.queue import QueueView
@@ -244,3 +244,30 @@ async def test_the_stakeholder_list_says_when_someones_working_hours_start(
         assert " · working" in str(line)
         ranked = [item.contact.id for item in d.app.directory.ranked(pane.incident, clock())]
         assert [contact.id for contact in pane.shown] == ranked
+
+
+def detail_sla(d: Dashboard) -> str:
+    """The SLA words of the detail header, as on screen."""
+    header = str(d.app.dashboard.query_one("#detail-header", Static).render())
+    return header.split("SLA ", 1)[1].splitlines()[0].strip()
+
+
+async def test_the_detail_header_never_shows_a_stale_sla(
+    demo_server: RunningServer, clock: FakeClock, dashboard: DashboardFactory
+) -> None:
+    """It said `SLA 4s` for as long as the incident stayed selected, beside a queue row that
+    had long said `-40s!`: a countdown drawn once, at selection. It now names the due time
+    (in the shift's zone, as `opened` does), which does not move, and is marked breached
+    (`!`, as in the queue) when that time passes."""
+    async with dashboard() as d:
+        incident = d.app.store.row(0)
+        await d.select(incident.id)
+        due = incident.due_at
+        zone = d.app.options.zones[0]
+        clock.now = due - timedelta(seconds=5)
+        await tick(d, clock, 0)
+        at = stamp(due, zone, clock())
+        assert detail_sla(d) == at
+        await tick(d, clock, 10)
+        assert detail_sla(d) == f"{at}!"
+        assert shown(d)[incident.id][1] == "-5s!"

@@ -70,6 +70,11 @@ def age(incident: Incident, now: datetime) -> str:
     return span(now - incident.created_at)
 
 
+def breached(incident: Incident, now: datetime) -> bool:
+    """Whether the SLA is breached at `now`: past due and not yet mitigated."""
+    return incident.status not in (Status.MITIGATED, Status.RESOLVED) and incident.due_at < now
+
+
 def sla(incident: Incident, now: datetime) -> tuple[str, bool]:
     """Time left until the SLA is breached (`38m`), or past it (`-6m!`); and whether breached.
 
@@ -81,6 +86,22 @@ def sla(incident: Incident, now: datetime) -> tuple[str, bool]:
     if left.total_seconds() < 0:
         return f"-{span(left)}!", True
     return span(left), False
+
+
+def sla_due(incident: Incident, now: datetime, zone: str) -> tuple[str, bool]:
+    """When the SLA falls due, in `zone` (`14:32`; `14:32!` once breached; `—` once the clock
+    stopped); and whether breached.
+
+    The detail header's form: a time, not a countdown, so it reads true without
+    being redrawn every second (the queue row beside it counts down); only the
+    moment it passes changes it. The header names the zone once, at `opened`.
+    """
+    if incident.status in (Status.MITIGATED, Status.RESOLVED):
+        return "—", False
+    at = stamp(incident.due_at, zone, now)
+    if breached(incident, now):
+        return f"{at}!", True
+    return at, False
 
 
 DEADLINE_NEAR = timedelta(minutes=30)

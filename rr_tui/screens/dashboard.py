@@ -196,6 +196,7 @@ class DashboardScreen(OpeningScreen):
             self.clocks.tick()
             self._minute = minute
         self.query_one(QueueView).tick()
+        self.query_one(IncidentDetail).tick()
         self.clocks.alert()
         self._show_status(now)
 

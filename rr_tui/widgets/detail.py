@@ -17,9 +17,10 @@ from rr_tui.present.format import (
     SEVERITY_STYLE,
     SOURCE_LABELS,
     STATUS_SHORT,
+    breached,
     category_label,
     severity_label,
-    sla,
+    sla_due,
     stamp,
     zone_label,
 )
@@ -103,6 +104,8 @@ class IncidentDetail(Vertical):
         self._shown_events: list[TimelineEvent] = []
         self._shown_for: str | None = None
         self._wrapped_at = 0
+        self._breached = False
+        """Whether the header on screen says the SLA is breached (`tick` redraws when it turns)."""
 
     def compose(self) -> ComposeResult:
         """Header, a title line and the timeline log."""
@@ -122,6 +125,12 @@ class IncidentDetail(Vertical):
         if incident.id != self._shown_for:
             self.set_timeline(incident.id, [])
 
+    def tick(self) -> None:
+        """Every second: redraw the header only when its SLA has just been breached."""
+        incident = self.incident
+        if incident is not None and breached(incident, self.clock()) != self._breached:
+            self.header.update(self._header(incident))
+
     def watch_revealed(self) -> None:
         """Masked or revealed: redraw the header of the incident shown."""
         if self.is_mounted:
@@ -130,7 +139,7 @@ class IncidentDetail(Vertical):
     def _header(self, incident: Incident) -> Text:
         label = severity_label(self.options.severity_labels, incident.severity)
         now = self.clock()
-        due, breached = sla(incident, now)
+        due, self._breached = sla_due(incident, now, self._zone)
         text = Text()
         text.append(clean(incident.id, 40), "bold")
         text.append("  ")
@@ -138,7 +147,7 @@ class IncidentDetail(Vertical):
         text.append(f"  {STATUS_SHORT[incident.status]}  {incident.region} · ")
         text.append(category_label(incident.category))
         text.append("  SLA ")
-        text.append(due, "bold red" if breached else "")
+        text.append(due, "bold red" if self._breached else "")
         text.append("\n")
         if incident.sensitive and not is_revealed(
             self.options.reveal_sensitive, self.revealed, incident.id
