@@ -61,10 +61,28 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
+_KNOWN = "_rr_known_query"
+"""The route attribute its query names are kept in (an APIRoute is unhashable: no dict key)."""
+
+
+def _known(route: Any) -> frozenset[str]:
+    # Walked once per route: every poll asks, and the walk cost more than the poll's answer.
+    if route is None:
+        return frozenset()
+    known: frozenset[str] | None = getattr(route, _KNOWN, None)
+    if known is None:
+        known = frozenset(_query_names(getattr(route, "dependant", None)))
+        setattr(route, _KNOWN, known)
+    return known
+
+
 async def known_query_only(request: Request) -> None:
     """Unknown query parameters are refused (422), like unknown body fields: a typo is an error."""
-    known = _query_names(getattr(request.scope.get("route"), "dependant", None))
-    unknown = sorted(set(request.query_params) - known)
+    query = request.query_params
+    known = _known(request.scope.get("route"))
+    if all(name in known for name in query):
+        return
+    unknown = sorted(set(query) - known)
     if unknown:
         raise RequestValidationError(
             [
