@@ -166,7 +166,29 @@ def _counting_reads(engine: Engine, gate: threading.Event | None = None) -> list
     return reads
 
 
-def test_polls_that_miss_the_kept_head_at_once_share_one_read(store: Store) -> None:
+def _counting_read_calls(
+    reader: HeadReader, gate: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """Count `reader`'s reads of the database, each waiting for `gate` to open.
+
+    At the reader, not the engine: on SQLite the head is read on a bare
+    connection of the reader's own (`sqlite_head`), which no engine event sees.
+    """
+    reads: list[int] = []
+    read = reader._read
+
+    def counted() -> int:
+        reads.append(1)
+        gate.wait(10)
+        return read()
+
+    monkeypatch.setattr(reader, "_read", counted)
+    return reads
+
+
+def test_polls_that_miss_the_kept_head_at_once_share_one_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sixteen polls at the moment the kept head expired made sixteen reads on PostgreSQL.
 
     Each took a connection: past the pool's size every one was a new connection,
@@ -175,7 +197,7 @@ def test_polls_that_miss_the_kept_head_at_once_share_one_read(store: Store) -> N
     head = store.head().seq
     reader = HeadReader(store.engine, recent=10.0, clock=Ticks())
     gate = threading.Event()
-    reads = _counting_reads(reader.engine, gate)
+    reads = _counting_read_calls(reader, gate, monkeypatch)
 
     async def polls() -> list[int]:
         waiting = [asyncio.ensure_future(reader.read_shared()) for _ in range(16)]
@@ -188,12 +210,12 @@ def test_polls_that_miss_the_kept_head_at_once_share_one_read(store: Store) -> N
 
 
 def test_a_poll_after_a_commit_of_ours_does_not_join_a_read_begun_before_it(
-    store: Store,
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The shared read keeps `forget`'s promise: our own write is seen by the next poll."""
     reader = HeadReader(store.engine, recent=10.0, clock=Ticks())
     gate = threading.Event()
-    reads = _counting_reads(reader.engine, gate)
+    reads = _counting_read_calls(reader, gate, monkeypatch)
 
     async def polls() -> tuple[int, int]:
         before = asyncio.ensure_future(reader.read_shared())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 
 from rr_tui import __version__, deadlines
 from rr_tui.deadlines import Catalogue
@@ -81,7 +81,12 @@ def create_app(
     watch = app.state.push = ChangeWatch(store.head)
     watch_commits(store.engine, watch)
     install_error_handlers(app)
-    app.include_router(_v1(), prefix=API_PREFIX)
+    for resource in _RESOURCES:
+        # Each straight into the app, not through one /api/v1 router: FastAPI matches
+        # a nested router's routes level by level, twice a level, on every request.
+        app.include_router(
+            resource.router, prefix=API_PREFIX, dependencies=[Depends(known_query_only)]
+        )
     app.add_middleware(BodyLimit, max_bytes=max_body)
     # Added last, so outermost: a stranger is refused before anything reads a body.
     throttle = FailureThrottle(limits.auth_failures, limits.auth_window)
@@ -89,19 +94,5 @@ def create_app(
     return app
 
 
-def _v1() -> APIRouter:
-    """Every resource's routes, in the order OpenAPI lists them."""
-    v1 = APIRouter(dependencies=[Depends(known_query_only)])
-    for resource in (
-        meta,
-        incidents,
-        timeline,
-        clocks,
-        protocols,
-        contacts,
-        users,
-        handovers,
-        analytics,
-    ):
-        v1.include_router(resource.router)
-    return v1
+_RESOURCES = (meta, incidents, timeline, clocks, protocols, contacts, users, handovers, analytics)
+"""Every resource's routes, in the order OpenAPI lists them."""

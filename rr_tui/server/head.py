@@ -6,8 +6,9 @@ four round trips: the pool's pre-ping, BEGIN, the SELECT and the ROLLBACK on ret
 Here it is one: a pool of its own in autocommit (a single-statement read needs no
 transaction; READ COMMITTED sees the last commit either way) and no pre-ping; a
 connection a database restart broke is instead retried once on a fresh one, so
-the first poll after a restart still answers. SQLite reads a local file: the
-store's engine serves it as before.
+the first poll after a restart still answers. SQLite reads a local file, on a
+bare connection of its own (`sqlite_head`: the engine's checkout, BEGIN and
+ROLLBACK cost more than the read).
 
 On PostgreSQL the no-change poll need not read at all (`recent`): the last read
 is kept for `RECENT` seconds, so at a thousand polls a second a process reads
@@ -27,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from rr_tui.server import schema
+from rr_tui.server.sqlite_head import BareHeadReader
 
 SEQ_QUERY = select(schema.counters.c.value).where(schema.counters.c.name == "change_seq")
 """The newest change number: one indexed read."""
@@ -57,6 +59,8 @@ class HeadReader:
         """The last read kept: (change number, `clock()` when its read began)."""
         self._pending: tuple[int, asyncio.Future[int]] | None = None
         """The `read_shared` under way: (generation it began in, its answer to be)."""
+        self._bare = BareHeadReader.for_engine(engine)
+        """SQLite on a file: the read without the engine (None: through the engine)."""
         if self._own:
             # As many connections as the store's pool keeps (QueuePool.size()).
             size = int(getattr(engine.pool, "size", lambda: 5)())
@@ -147,6 +151,11 @@ class HeadReader:
             self._pending = None
 
     def _read(self) -> int:
+        if self._bare is not None:
+            value = self._bare.read()
+            if value is not None:
+                return value
+            # The bare connection failed: the engine reads, and says why if it fails too.
         for attempt in (1, 2):
             try:
                 with self._engine.connect() as conn:
@@ -160,5 +169,7 @@ class HeadReader:
 
     def close(self) -> None:
         """Release its connections (the store's engine is the store's to dispose)."""
+        if self._bare is not None:
+            self._bare.close()
         if self._own:
             self._engine.dispose()

@@ -2,9 +2,11 @@
 
 One injection style for the whole API: `create_app` puts the `Store` and the
 `Users` table on `app.state`, and routes ask for them as `CurrentStore` and
-`CurrentUser` (and the push `ChangeWatch` as `CurrentWatch`). The
-dependencies are `async`, so the read routes a dashboard polls every second
-stay on the event loop instead of a threadpool hop.
+`CurrentUser`. The dependencies are `async`, so the read routes a dashboard
+polls every second stay on the event loop instead of a threadpool hop. The
+one exception is the delta list a dashboard polls every second: it reads the
+store and the push `ChangeWatch` from `app.state` itself, as each dependency
+FastAPI resolves costs that poll more than its answer (pollcost, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from rr_tui.deadlines import Catalogue
 from rr_tui.models import IncidentId
 from rr_tui.server.auth import User, Users
 from rr_tui.server.errors import Unauthorized
-from rr_tui.server.push import ChangeWatch
 from rr_tui.server.store import Store
 
 _bearer = HTTPBearer(auto_error=False, description="a token from `rr-tui serve`")
@@ -29,12 +30,6 @@ async def current_store(request: Request) -> Store:
     """The store this application serves."""
     store: Store = request.app.state.store
     return store
-
-
-async def current_watch(request: Request) -> ChangeWatch:
-    """What wakes the delta requests held for a change (`server.push`)."""
-    watch: ChangeWatch = request.app.state.push
-    return watch
 
 
 async def authenticated(
@@ -61,10 +56,28 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
+_KNOWN = "_rr_known_query"
+"""The route attribute its query names are kept in (an APIRoute is unhashable: no dict key)."""
+
+
+def _known(route: Any) -> frozenset[str]:
+    # Walked once per route: every poll asks, and the walk cost more than the poll's answer.
+    if route is None:
+        return frozenset()
+    known: frozenset[str] | None = getattr(route, _KNOWN, None)
+    if known is None:
+        known = frozenset(_query_names(getattr(route, "dependant", None)))
+        setattr(route, _KNOWN, known)
+    return known
+
+
 async def known_query_only(request: Request) -> None:
     """Unknown query parameters are refused (422), like unknown body fields: a typo is an error."""
-    known = _query_names(getattr(request.scope.get("route"), "dependant", None))
-    unknown = sorted(set(request.query_params) - known)
+    query = request.query_params
+    known = _known(request.scope.get("route"))
+    if all(name in known for name in query):
+        return
+    unknown = sorted(set(query) - known)
     if unknown:
         raise RequestValidationError(
             [
@@ -92,9 +105,6 @@ async def current_catalogue(request: Request) -> Catalogue:
 CurrentCatalogue = Annotated[Catalogue, Depends(current_catalogue)]
 """The server's clock rules catalogue."""
 
-
-CurrentWatch = Annotated[ChangeWatch, Depends(current_watch)]
-"""The `ChangeWatch` that held delta requests wait on."""
 
 CurrentUser = Annotated[User, Depends(authenticated)]
 """The authenticated user; a route that declares it answers 401 without a valid token."""
