@@ -55,7 +55,7 @@ from rr_tui.screens.notices import NoticedApp
 from rr_tui.screens.typeahead import TypeAheadApp
 from rr_tui.sync.actions import Drainer
 from rr_tui.sync.clock_desk import ClockDesk
-from rr_tui.sync.connection import FIX_TOKEN, LinkState
+from rr_tui.sync.connection import FIX_TOKEN, Connection, LinkState
 from rr_tui.sync.contacts import ContactDirectory
 from rr_tui.sync.handover_desk import HandoverDesk
 from rr_tui.sync.outbox import Outbox
@@ -125,6 +125,8 @@ class RrApp(NoticedApp, TypeAheadApp):
         self.auto_poll = auto_poll
         self._quit_warned_at = -QUIT_CONFIRM_SECONDS
         self._next_poll: Timer | None = None
+        self._told: tuple[Connection, int] | None = None
+        """The link and skipped count the screen was last told (`_post_poll`)."""
         self._outbox_retry: Timer | None = None
         self.first_poll = asyncio.Event()
         """Set when the first poll has finished, well or not (tests wait on it)."""
@@ -276,8 +278,13 @@ class RrApp(NoticedApp, TypeAheadApp):
         self.drain_outbox()
 
     def _post_poll(self, change: StoreChange) -> None:
-        message = PollArrived(change, self.poller.connection, self.poller.skipped_total)
-        self.dashboard.post_message(message)
+        connection, skipped = self.poller.connection, self.poller.skipped_total
+        told = self._told
+        quiet = not change and told is not None and skipped == told[1]
+        if quiet and told is not None and connection.tells_nothing_after(told[0]):
+            return  # a push heartbeat that moved nothing on screen: no message, no wake
+        self._told = (connection, skipped)
+        self.dashboard.post_message(PollArrived(change, connection, skipped))
 
     @work(group="me", exit_on_error=False)
     async def load_me(self) -> None:

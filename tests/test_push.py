@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.message import Message
 from textual.worker import WorkerState
 
 from rr_tui.app import RrApp
@@ -28,6 +29,7 @@ from rr_tui.backends.base import ChangeSet
 from rr_tui.backends.rr_http import HOLD_SECONDS, RrHttpBackend
 from rr_tui.models import API_PREFIX, IncidentCreate, Role
 from rr_tui.options import DashboardOptions
+from rr_tui.screens.messages import PollArrived
 from rr_tui.server.api import create_app
 from rr_tui.server.push import PUSH_HEADER, ChangeWatch
 from rr_tui.server.runner import ServerThread
@@ -308,3 +310,28 @@ async def test_a_silent_server_turns_the_link_stalled_with_nobody_asking(pushing
     finally:
         under_way.cancel()
         await backend.aclose()
+
+
+async def test_a_heartbeat_that_moved_nothing_is_not_told_to_the_screen(pushing: Pushing) -> None:
+    """Every heartbeat posted a message to the screen, which woke to rebuild a status line
+    that read the same (idle CPU); a change, a stall or a new problem is still told."""
+    transport = Dropping()
+    backend = Recording(pushing.url, LEAD, timeout=5.0, transport=transport, hold=0.2)
+    app = RrApp(backend, DashboardOptions(title="RR"), clock=FakeClock(), rng=random.Random(7))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: app.poller.connection.pushed, pilot, what="pushed and live")
+        told: list[PollArrived] = []
+        forward = app.dashboard.post_message
+
+        def spy(message: Message) -> bool:
+            if isinstance(message, PollArrived):
+                told.append(message)
+            return forward(message)
+
+        app.dashboard.post_message = spy  # type: ignore[method-assign]
+        heard = len(transport.urls)
+        await until(lambda: len(transport.urls) >= heard + 4, pilot, what="four heartbeats")
+        assert told == []
+        async with pushing.client() as client:
+            new = await post(client, "told at once")
+        await until(lambda: any(new in m.change.added for m in told), pilot, what="the change")

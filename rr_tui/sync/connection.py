@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -65,3 +65,17 @@ class Connection:
     pushed: bool = False
     """The backend pushes (it holds each poll until a change): while live, the data is
     as fresh as a change can be, and a silent backend turns the link stalled in 5 s."""
+
+    def tells_nothing_after(self, told: Connection) -> bool:
+        """Whether a screen already told `told` learns nothing from this link state.
+
+        Only a live pushed link qualifies: it shows no age, so a heartbeat that
+        changed nothing moves only its answer's time (and the clock offset by a
+        network's milliseconds). Anything else (another state, a problem, a skew
+        that moved by a second or more) is news.
+        """
+        if not (self.state is LinkState.LIVE and self.pushed):
+            return False
+        if abs(self.clock_offset - told.clock_offset) >= timedelta(seconds=1):
+            return False
+        return replace(self, last_ok=told.last_ok, clock_offset=told.clock_offset) == told
