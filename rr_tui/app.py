@@ -258,8 +258,7 @@ class RrApp(NoticedApp, TypeAheadApp):
             self.notify(f"{link.problem}: {FIX_TOKEN}. {wait}", severity="warning", markup=False)
 
     def check_stall(self) -> None:
-        """Tell the screen if the poll under way has gone unanswered too long (the poller's
-        own watch does this when the time comes; tests on a frozen clock ask)."""
+        """Tell the screen if the poll under way stalled (the poller's own watch does, in time)."""
         if self.poller.check_stall():
             self._stalled()
 
@@ -280,8 +279,7 @@ class RrApp(NoticedApp, TypeAheadApp):
     def _post_poll(self, change: StoreChange) -> None:
         connection, skipped = self.poller.connection, self.poller.skipped_total
         told = self._told
-        quiet = not change and told is not None and skipped == told[1]
-        if quiet and told is not None and connection.tells_nothing_after(told[0]):
+        if not change and told and told[1] == skipped and connection.tells_nothing_after(told[0]):
             return  # a push heartbeat that moved nothing on screen: no message, no wake
         self._told = (connection, skipped)
         self.dashboard.post_message(PollArrived(change, connection, skipped))
