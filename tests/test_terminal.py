@@ -105,3 +105,49 @@ def test_demo_fills_moves_and_quits(demo: Tmux) -> None:
 
     demo.keys("q")
     demo.wait_for(lambda s: any("rr-exit=0" in line for line in s))
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of the processes whose environment holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_dashboard_whose_terminal_went_away_exits(tmp_path: Path) -> None:
+    """The window closed under `make demo`: make takes the hangup and waits for its child,
+    so no SIGHUP reaches the dashboard. Textual's input thread then read end-of-file in a
+    loop, and the orphan kept a core at 93 % until someone killed it. It now sees the
+    terminal is gone at its next tick and exits (the outbox keeps whatever was queued)."""
+    home = tmp_path / f"home-{uuid.uuid4().hex[:8]}"
+    marker = f"RR_TUI_HOME={home}"
+    dashboard = f"{marker} {shlex.quote(sys.executable)} -m rr_tui demo"
+    # A parent that, like make, catches the hangup and waits for its child.
+    parent = f"{shlex.quote(sys.executable)} -c " + shlex.quote(
+        "import signal, subprocess, sys; signal.signal(signal.SIGHUP, lambda *a: None); "
+        "subprocess.call(sys.argv[1], shell=True)"
+    )
+    session = Tmux(f"unset COLUMNS LINES; exec {parent} {shlex.quote(dashboard)}", 100, 30)
+    try:
+        session.wait_for(lambda lines: any("● live" in line for line in lines))
+        pids = [
+            pid
+            for pid in _processes_with(marker)
+            if "rr_tui" in Path(f"/proc/{pid}/cmdline").read_text()
+        ]
+        assert pids, "the dashboard's process was not found"
+    finally:
+        session.kill()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            for pid in pids:
+                subprocess.run(["kill", "-9", str(pid)], check=False)
+            pytest.fail("the dashboard kept running with its terminal gone")
+        time.sleep(0.2)

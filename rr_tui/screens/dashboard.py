@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from rr_tui.hangup import HangupWatch
 from rr_tui.models import Incident
 from rr_tui.options import DashboardOptions, SavedView
 from rr_tui.sanitize import clean
@@ -166,6 +167,7 @@ class DashboardScreen(OpeningScreen):
         """Queue focused, the clock ticking, the cache shown; then the app starts feeding."""
         self.query_one(QueueView).focus()
         self.query_one(StakeholderPane).show_for(None)
+        self._hangup = HangupWatch(-1 if self.app.is_headless else None)
         self.set_interval(1.0, self.tick, name="status-tick")
         self.show_change(StoreChange(reset=True))
         self.post_message(self.Ready())
@@ -186,8 +188,10 @@ class DashboardScreen(OpeningScreen):
         self._show_status(self.clock())
 
     def tick(self) -> None:
-        """Say what is true now: the status bar and the queue's clock cells (every second), and
-        the stakeholders' local times when the minute turns."""
+        """Each second: status bar, clock cells, the stakeholders on the minute; exit if hung up."""
+        if self._hangup.gone():
+            self.app.exit()
+            return
         now = self.clock()
         minute = now.replace(second=0, microsecond=0)
         if minute != self._minute:
@@ -257,13 +261,10 @@ class DashboardScreen(OpeningScreen):
 
     @on(PollArrived)
     def _poll_arrived(self, message: PollArrived) -> None:
-        self.connection = message.connection
-        self.skipped = message.skipped
+        self.connection, self.skipped = message.connection, message.skipped
         if message.change:
             self.show_change(message.change)
-        else:
-            # Most polls (every push heartbeat): nothing in the store moved; only the
-            # link may read differently.
+        else:  # nothing in the store moved; only the link may read differently
             self._show_status(self.clock())
 
     @on(TimelineLoaded)
