@@ -70,9 +70,14 @@ def age(incident: Incident, now: datetime) -> str:
     return span(now - incident.created_at)
 
 
+def sla_running(incident: Incident) -> bool:
+    """Whether the SLA clock still runs: it stops once the incident is mitigated."""
+    return incident.status not in (Status.MITIGATED, Status.RESOLVED)
+
+
 def breached(incident: Incident, now: datetime) -> bool:
     """Whether the SLA is breached at `now`: past due and not yet mitigated."""
-    return incident.status not in (Status.MITIGATED, Status.RESOLVED) and incident.due_at < now
+    return sla_running(incident) and incident.due_at < now
 
 
 def sla(incident: Incident, now: datetime) -> tuple[str, bool]:
@@ -80,10 +85,10 @@ def sla(incident: Incident, now: datetime) -> tuple[str, bool]:
 
     The clock stops once an incident is mitigated: the SLA is time to mitigation.
     """
-    if incident.status in (Status.MITIGATED, Status.RESOLVED):
+    if not sla_running(incident):
         return "—", False
     left = incident.due_at - now
-    if left.total_seconds() < 0:
+    if breached(incident, now):
         return f"-{span(left)}!", True
     return span(left), False
 
@@ -96,7 +101,7 @@ def sla_due(incident: Incident, now: datetime, zone: str) -> tuple[str, bool]:
     being redrawn every second (the queue row beside it counts down); only the
     moment it passes changes it. The header names the zone once, at `opened`.
     """
-    if incident.status in (Status.MITIGATED, Status.RESOLVED):
+    if not sla_running(incident):
         return "—", False
     at = stamp(incident.due_at, zone, now)
     if breached(incident, now):

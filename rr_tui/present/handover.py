@@ -30,6 +30,7 @@ from rr_tui.models import (
     milestones,
 )
 from rr_tui.present import markdown as md
+from rr_tui.present.format import sla_running
 from rr_tui.present.masks import LIST_MASK
 
 SOON = timedelta(minutes=30)
@@ -90,11 +91,6 @@ def _change(event: TimelineEvent) -> str | None:
     return None
 
 
-def _live(incident: Incident) -> bool:
-    """Whether the SLA clock still runs (it stops at mitigation)."""
-    return incident.status not in (Status.MITIGATED, Status.RESOLVED)
-
-
 def summarize(
     incidents: Iterable[Incident],
     timelines: Mapping[str, Sequence[TimelineEvent]],
@@ -108,9 +104,9 @@ def summarize(
     # Severity first; within a band the running SLAs by deadline, then the stopped ones.
     still_open = sorted(
         (i for i in every if i.status.is_open),
-        key=lambda i: (i.severity.rank, not _live(i), i.due_at, i.created_at),
+        key=lambda i: (i.severity.rank, not sla_running(i), i.due_at, i.created_at),
     )
-    at_risk = [i for i in still_open if _live(i) and i.due_at - now <= SOON]
+    at_risk = [i for i in still_open if sla_running(i) and i.due_at - now <= SOON]
     changes = sorted(
         (
             ShiftChange(event.at, incident_id, what, event.actor)
@@ -144,7 +140,7 @@ def _title(incident: Incident, reveal: bool) -> str:
 
 def deadline_text(incident: Incident, now: datetime) -> str:
     """The next deadline as the handover says it: `SLA in 14m`, `SLA breached 10m ago`."""
-    if not _live(incident):
+    if not sla_running(incident):
         return "SLA stopped"
     left = incident.due_at - now
     if left < timedelta(0):
@@ -233,7 +229,7 @@ def render_json(summary: HandoverSummary, *, reveal: bool = False) -> str:
             "severity": incident.severity.value,
             "status": incident.status.value,
             "assignee": incident.assignee,
-            "due_at": incident.due_at.isoformat() if _live(incident) else None,
+            "due_at": incident.due_at.isoformat() if sla_running(incident) else None,
             "title": incident.title if shown else LIST_MASK,
         }
 
