@@ -59,7 +59,7 @@ class HeadReader:
         """The last read kept: (change number, `clock()` when its read began)."""
         self._pending: tuple[int, asyncio.Future[int]] | None = None
         """The `read_shared` under way: (generation it began in, its answer to be)."""
-        self._bare = BareHeadReader.for_engine(engine)
+        self._bare = BareHeadReader.for_engine(engine, SEQ_QUERY)
         """SQLite on a file: the read without the engine (None: through the engine)."""
         if self._own:
             # As many connections as the store's pool keeps (QueuePool.size()).

@@ -25,27 +25,26 @@ import sqlite3
 import threading
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select
 
 from rr_tui.sqlite_files import BUSY_SECONDS
-
-QUERY = "SELECT value FROM counters WHERE name = 'change_seq'"
-"""`head.SEQ_QUERY` as SQLite text (the counters table of `schema`)."""
 
 
 class BareHeadReader:
     """Reads `counters.change_seq` on a per-thread sqlite3 connection in autocommit."""
 
-    def __init__(self, connect: Any) -> None:
+    def __init__(self, connect: Any, query: str) -> None:
         self._connect = connect
+        self._query = query
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[sqlite3.Connection] = []
         self._closed = False
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> BareHeadReader | None:
-        """A reader of the file `engine` opens, or None (not SQLite, or in memory)."""
+    def for_engine(cls, engine: Engine, query: Select[Any]) -> BareHeadReader | None:
+        """A reader of the file `engine` opens, running `query` (the head's own, compiled
+        for SQLite with its values inline); None if not SQLite, or in memory."""
         if engine.dialect.name != "sqlite":
             return None
         database = engine.url.database or ""
@@ -59,7 +58,8 @@ class BareHeadReader:
             conn.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000:.0f}")
             return conn
 
-        return cls(connect)
+        text = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        return cls(connect, str(text))
 
     def read(self) -> int | None:
         """The newest change number, or None when the bare connection failed (read otherwise)."""
@@ -70,7 +70,7 @@ class BareHeadReader:
                 if conn is None:
                     return None
             # fetchall steps the statement to its end: no read transaction stays open.
-            rows = conn.execute(QUERY).fetchall()
+            rows = conn.execute(self._query).fetchall()
         except sqlite3.Error:
             self._drop(conn)
             return None
