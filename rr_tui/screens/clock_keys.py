@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 
 from textual.screen import Screen
 
-from rr_tui.deadlines import Clock
 from rr_tui.deadlines.wire import ClockStart, ClockStep
-from rr_tui.models import EventKind, Incident, TimelineEvent, parse_duration
+from rr_tui.models import EventKind, Incident, parse_duration
 from rr_tui.sanitize import clean
 from rr_tui.screens.clock_dialog import Choice, ClockDialog, choices
 from rr_tui.screens.dialogs import TextPrompt
+from rr_tui.screens.side_keys import SideKeys
 from rr_tui.screens.telling import Toast, clock_alert
 from rr_tui.sync.clock_alerts import AlertTracker
 from rr_tui.sync.clock_desk import ClockDesk
@@ -98,8 +98,10 @@ def step_body(choice: Choice, text: str) -> ClockStep | str:
     return ClockStep(step=choice.step, reason=text)
 
 
-class ClockKeys:
+class ClockKeys(SideKeys[ClockDesk, ClocksPane]):
     """The clocks key and pane of one dashboard screen."""
+
+    EVENT = EventKind.CLOCK
 
     def __init__(
         self,
@@ -111,8 +113,8 @@ class ClockKeys:
         alerts: AlertTracker | None = None,
         ring: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(desk, run)
         self.host = host
-        self.desk = desk
         self.alerts = alerts
         """Which clock alerts were said (None: clock alerts off)."""
         self.ring = ring
@@ -120,9 +122,6 @@ class ClockKeys:
         self._rules_asked: datetime | None = None
         self.zone = zones[0] if zones else "UTC"
         """The shift zone: trigger times are typed in it, due times shown in it."""
-        self.run = run
-        """Runs a coroutine as a worker of the screen (group "clocks", errors reported)."""
-        self.pane: ClocksPane | None = None
 
     def make_pane(self) -> ClocksPane:
         """The clocks pane these keys feed (the screen places it)."""
@@ -134,34 +133,13 @@ class ClockKeys:
         if self.pane is not None:
             self.pane.refresh_lines()
 
-    def selected(self, incident: Incident | None) -> None:
-        """The screen shows another incident (or a new version of it): show its clocks."""
-        if self.pane is None:
-            return
-        if incident is None or self.desk is None or not self.desk.supported:
-            self.pane.show(incident, ())
-            return
-        held = self.desk.held(incident)
-        self.pane.show(incident, held if held is not None else self.desk.last_known(incident.id))
-        if held is None and (incident.deadline_at is not None or self.desk.last_known(incident.id)):
-            self._load(incident)
+    def has_items(self, incident: Incident) -> bool:
+        """A running deadline in the queue's copy means there are clocks to fetch."""
+        return incident.deadline_at is not None
 
-    def timeline(self, incident: Incident | None, events: Sequence[TimelineEvent]) -> None:
-        """The timeline arrived: a clock event means there are clocks to fetch."""
-        if incident is None or self.desk is None or not self.desk.supported:
-            return
-        if self.desk.held(incident) is None and any(e.kind is EventKind.CLOCK for e in events):
-            self._load(incident)
-
-    def _load(self, incident: Incident) -> None:
-        async def load() -> None:
-            assert self.desk is not None
-            loaded = await self.desk.load(incident)
-            if not isinstance(loaded, str):
-                self._show(incident.id, loaded)
-                self._feed(incident.id)
-
-        self.run(load())
+    def loaded(self, incident_id: str) -> None:
+        """Fetched clocks go to the alert tracker too."""
+        self._feed(incident_id)
 
     # --- alerts ------------------------------------------------------------------------
 
@@ -213,11 +191,6 @@ class ClockKeys:
             self.host.tell(clock_alert(found, now, self.zone))
         if due and self.ring is not None:
             self.ring()
-
-    def _show(self, incident_id: str, clocks: Sequence[Clock]) -> None:
-        shown = self.pane.incident if self.pane is not None else None
-        if self.pane is not None and shown is not None and shown.id == incident_id:
-            self.pane.show(shown, clocks)
 
     def open(self) -> None:
         """`L`: the clock steps for the selected incident."""

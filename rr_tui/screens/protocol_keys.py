@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
-from rr_tui.deadlines import ProtocolRun
 from rr_tui.deadlines.protocol_wire import ProtocolTick
-from rr_tui.models import EventKind, Incident, TimelineEvent
+from rr_tui.models import EventKind, Incident
 from rr_tui.sanitize import clean
 from rr_tui.screens.clock_keys import ClockHost
 from rr_tui.screens.dialogs import TextPrompt
 from rr_tui.screens.protocol_dialog import Picked, ProtocolDialog, choices
+from rr_tui.screens.side_keys import SideKeys
 from rr_tui.sync.outcomes import Confirmed, ConflictFound, RolledBack, TriageEvent
 from rr_tui.sync.protocol_desk import ProtocolDesk
 from rr_tui.sync.store import StoreChange
@@ -37,8 +37,10 @@ class ProtocolHost(ClockHost, Protocol):
         """Show what changed in the store."""
 
 
-class ProtocolKeys:
+class ProtocolKeys(SideKeys[ProtocolDesk, ProtocolsPane]):
     """The protocols key and pane of one dashboard screen."""
+
+    EVENT = EventKind.PROTOCOL
 
     def __init__(
         self,
@@ -47,13 +49,10 @@ class ProtocolKeys:
         zones: Sequence[str],
         run: Callable[[Coroutine[Any, Any, None]], object],
     ) -> None:
+        super().__init__(desk, run)
         self.host = host
-        self.desk = desk
         self.zone = zones[0] if zones else "UTC"
         """The shift zone: tick times are shown in it."""
-        self.run = run
-        """Runs a coroutine as a worker of the screen (errors reported)."""
-        self.pane: ProtocolsPane | None = None
         self._awaiting: tuple[str, str, int] | None = None
         """The write the dialog reopens after: action id, incident, line to highlight."""
 
@@ -62,38 +61,9 @@ class ProtocolKeys:
         self.pane = ProtocolsPane(self.host.clock, self.zone, id="protocols")
         return self.pane
 
-    def selected(self, incident: Incident | None) -> None:
-        """The screen shows another incident (or a new version of it): show its protocols."""
-        if self.pane is None:
-            return
-        if incident is None or self.desk is None or not self.desk.supported:
-            self.pane.show(incident, ())
-            return
-        held = self.desk.held(incident)
-        self.pane.show(incident, held if held is not None else self.desk.last_known(incident.id))
-        if held is None and (incident.protocol is not None or self.desk.last_known(incident.id)):
-            self._load(incident)
-
-    def timeline(self, incident: Incident | None, events: Sequence[TimelineEvent]) -> None:
-        """The timeline arrived: a protocol event means there are runs to fetch."""
-        if incident is None or self.desk is None or not self.desk.supported:
-            return
-        if self.desk.held(incident) is None and any(e.kind is EventKind.PROTOCOL for e in events):
-            self._load(incident)
-
-    def _load(self, incident: Incident) -> None:
-        async def load() -> None:
-            assert self.desk is not None
-            loaded = await self.desk.load(incident)
-            if not isinstance(loaded, str):
-                self._show(incident.id, loaded)
-
-        self.run(load())
-
-    def _show(self, incident_id: str, runs: Sequence[ProtocolRun]) -> None:
-        shown = self.pane.incident if self.pane is not None else None
-        if self.pane is not None and shown is not None and shown.id == incident_id:
-            self.pane.show(shown, runs)
+    def has_items(self, incident: Incident) -> bool:
+        """A protocol named in the queue's copy means there are runs to fetch."""
+        return incident.protocol is not None
 
     def open(self, at: int = 0) -> None:
         """`K`: the protocols of the selected incident; `at` the line to highlight."""
