@@ -26,7 +26,7 @@ from rr_tui.deadlines.steps import NEEDS_REASON, take
 from rr_tui.deadlines.wire import ClockResult, ClockStart, ClockStep
 from rr_tui.models import EventKind, Incident, Role
 from rr_tui.server import rows, schema
-from rr_tui.server.errors import Forbidden, NotFound, Unprocessable, VersionConflict
+from rr_tui.server.errors import Forbidden, Unprocessable, VersionConflict
 from rr_tui.server.transaction import Actor, Tx
 
 _CLOCKS = TypeAdapter(list[Clock])
@@ -160,14 +160,9 @@ def at_intake(tx: Tx, catalogue: Catalogue, incident: Incident, actor: Actor) ->
 
 
 def _load(tx: Tx, incident_id: str, clock_id: int) -> Clock:
-    doc = tx.conn.scalar(
-        select(schema.clocks.c.doc).where(
-            schema.clocks.c.id == clock_id, schema.clocks.c.incident_id == incident_id
-        )
+    return Clock.model_validate(
+        rows.incident_doc(tx.conn, schema.clocks, clock_id, incident_id, "clock")
     )
-    if doc is None:
-        raise NotFound(f"no clock {clock_id} on {incident_id}")
-    return Clock.model_validate(doc)
 
 
 def step(

@@ -26,8 +26,8 @@ from rr_tui.deadlines import Catalogue, Clock, ProtocolError, ProtocolRun
 from rr_tui.deadlines import protocols as engine
 from rr_tui.deadlines.protocol_wire import ProtocolActivate, ProtocolResult, ProtocolTick
 from rr_tui.models import EventKind, Incident, Role
-from rr_tui.server import clock_steps, schema
-from rr_tui.server.errors import Forbidden, NotFound, Unprocessable
+from rr_tui.server import clock_steps, rows, schema
+from rr_tui.server.errors import Forbidden, Unprocessable
 from rr_tui.server.transaction import Actor, Tx
 
 _RUNS = TypeAdapter(list[ProtocolRun])
@@ -111,14 +111,9 @@ def activate(
 
 
 def _load(tx: Tx, incident_id: str, run_id: int) -> ProtocolRun:
-    doc = tx.conn.scalar(
-        select(schema.protocol_runs.c.doc).where(
-            schema.protocol_runs.c.id == run_id, schema.protocol_runs.c.incident_id == incident_id
-        )
+    return ProtocolRun.model_validate(
+        rows.incident_doc(tx.conn, schema.protocol_runs, run_id, incident_id, "protocol run")
     )
-    if doc is None:
-        raise NotFound(f"no protocol run {run_id} on {incident_id}")
-    return ProtocolRun.model_validate(doc)
 
 
 def _start_clock(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Result, RowMapping, select
+from sqlalchemy import Connection, Result, RowMapping, Table, select
 
 from rr_tui.models import Incident
 from rr_tui.server import schema
@@ -48,3 +48,13 @@ def load_incident(conn: Connection, incident_id: str) -> Incident:
     if row is None:
         raise NotFound(f"no incident {incident_id}")
     return incident(row)
+
+
+def incident_doc(conn: Connection, table: Table, row_id: int, incident_id: str, what: str) -> Any:
+    """The `doc` of row `row_id` of an incident's clocks or protocol runs, or NotFound."""
+    doc = conn.scalar(
+        select(table.c.doc).where(table.c.id == row_id, table.c.incident_id == incident_id)
+    )
+    if doc is None:
+        raise NotFound(f"no {what} {row_id} on {incident_id}")
+    return doc
